@@ -1,0 +1,44 @@
+namespace S3Fs.Crypto.Keys;
+
+/// <summary>
+/// A master key that wraps and unwraps per-file data keys. Implementations: local key file, passphrase-derived,
+/// RSA key pair, and KMS (through an intermediate key, in S3Fs.Aws). The mount holds one primary master key
+/// (wraps new data keys) and any number of old ones (unwrap only).
+/// </summary>
+public interface IMasterKey : IDisposable
+{
+    /// <summary>Provider name as recorded in the envelope: <c>file</c>, <c>passphrase</c>, <c>rsa</c> or <c>kms</c>.</summary>
+    string Provider { get; }
+
+    /// <summary>Stable id recorded in the envelope; an object is unwrapped by the configured key with the same provider and id.</summary>
+    string KeyId { get; }
+
+    /// <summary>False for an RSA public key alone: such a mount can write but not read.</summary>
+    bool CanUnwrap { get; }
+
+    bool CanWrap { get; }
+
+    /// <summary>Wraps <paramref name="dataKey"/>, binding <paramref name="context"/> (fields decryption depends on).</summary>
+    ValueTask<byte[]> WrapAsync(DataKey dataKey, ReadOnlyMemory<byte> context, CancellationToken cancellationToken);
+
+    /// <summary>Unwraps; throws <see cref="KeyUnavailableException"/> or <see cref="System.Security.Cryptography.CryptographicException"/> on failure.</summary>
+    ValueTask<DataKey> UnwrapAsync(ReadOnlyMemory<byte> wrapped, ReadOnlyMemory<byte> context, CancellationToken cancellationToken);
+}
+
+/// <summary>No configured key can open an object's data key, or a key service refused.</summary>
+public sealed class KeyUnavailableException : Exception
+{
+    public KeyUnavailableException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+
+    public KeyUnavailableException()
+    {
+    }
+
+    public KeyUnavailableException(string message)
+        : base(message)
+    {
+    }
+}
