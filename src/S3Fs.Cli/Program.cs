@@ -2,5 +2,14 @@ namespace S3Fs.Cli;
 
 internal static class Program
 {
-    public static Task<int> Main(string[] args) => CommandLine.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
+    public static async Task<int> Main(string[] args)
+    {
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        return await CommandLine.RunAsync(args, Console.Out, Console.Error, new AwsServiceFactory(), cts.Token).ConfigureAwait(false);
+    }
 }
