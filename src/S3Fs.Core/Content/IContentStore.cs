@@ -1,0 +1,71 @@
+using S3Fs.Core.Storage;
+
+namespace S3Fs.Core.Content;
+
+/// <summary>
+/// The content layer of a volume: turns objects into readable and writable file contents and back. It knows the
+/// volume's format (client-side encrypted or plain), the block size, the master keys, the block caches and the
+/// staging area; the namespace knows names, inodes and POSIX attributes and never touches ciphertext.
+/// </summary>
+public interface IContentStore
+{
+    /// <summary>
+    /// The file size of an object. With <paramref name="metadata"/> null (seen only in a listing, no HEAD): the
+    /// plaintext size when the object's size is a valid ciphertext size of this volume's format, else the object
+    /// size (a plain object). With metadata: decided by whether it carries an envelope.
+    /// </summary>
+    long SizeOf(long objectSize, ObjectMetadata? metadata);
+
+    /// <summary>Opens an existing object (its HEAD, with metadata). Throws FsException(IntegrityError/KeyUnavailable) for bad envelopes or keys.</summary>
+    ValueTask<IFileContent> OpenAsync(ObjectInfo head, CancellationToken cancellationToken);
+
+    /// <summary>A new, empty, dirty file that exists only locally until uploaded.</summary>
+    IFileContent CreateNew();
+
+    /// <summary>Whether a user-metadata name belongs to the content layer (the envelope): kept verbatim when attributes change.</summary>
+    bool IsContentMetadata(string name);
+}
+
+/// <summary>
+/// The content of one regular file (or symlink target) while it is open or dirty. Thread-safe: concurrent reads,
+/// writes and uploads are serialised internally where they must be.
+/// </summary>
+public interface IFileContent : IAsyncDisposable
+{
+    /// <summary>Current logical (plaintext) size, including unflushed writes and truncation.</summary>
+    long Size { get; }
+
+    /// <summary>Whether there are changes S3 has not confirmed yet.</summary>
+    bool IsDirty { get; }
+
+    /// <summary>The object version this content is based on; null for a file never uploaded.</summary>
+    ObjectVersion? Base { get; }
+
+    /// <summary>
+    /// The base object was copied to another key (rename) and the old one deleted: read further blocks from
+    /// <paramref name="newBase"/>. The stored bytes are identical; only the key and possibly the ETag changed.
+    /// </summary>
+    void Relocate(ObjectVersion newBase);
+
+    /// <summary>A reader with its own read-ahead state (one per open handle).</summary>
+    IFileReader CreateReader();
+
+    ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Truncates or extends (with zeros) to <paramref name="size"/>.</summary>
+    ValueTask SetSizeAsync(long size, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Uploads the content to <paramref name="key"/> with <paramref name="attributes"/> (POSIX and other non-content
+    /// user metadata) merged with the content layer's own metadata, and returns the stored object. Returns only
+    /// after S3 confirmed. On failure the content stays dirty, nothing is discarded, and the exception propagates.
+    /// </summary>
+    ValueTask<ObjectInfo> UploadAsync(string key, IReadOnlyDictionary<string, string> attributes, CancellationToken cancellationToken);
+}
+
+/// <summary>Reads of one open handle: sequential access is detected here and drives read-ahead.</summary>
+public interface IFileReader : IDisposable
+{
+    /// <summary>Reads up to destination.Length bytes at offset; fewer only at end of file.</summary>
+    ValueTask<int> ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken);
+}

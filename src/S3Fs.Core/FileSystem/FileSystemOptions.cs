@@ -1,0 +1,52 @@
+namespace S3Fs.Core.FileSystem;
+
+/// <summary>Settings of one mounted filesystem that are not about content (see the content layer for those).</summary>
+public sealed record FileSystemOptions
+{
+    /// <summary>Key prefix of the mount root: empty or ending in '/'.</summary>
+    public string Prefix { get; init; } = string.Empty;
+
+    /// <summary>Owner shown for objects that carry no <c>uid</c> (and given to new files when the caller is unknown).</summary>
+    public uint Uid { get; init; }
+
+    public uint Gid { get; init; }
+
+    /// <summary>Permission bits for files that carry no <c>mode</c>.</summary>
+    public uint FileMode { get; init; } = Convert.ToUInt32("644", 8);
+
+    /// <summary>Permission bits for directories that carry no <c>mode</c> (implicit prefixes included).</summary>
+    public uint DirectoryMode { get; init; } = Convert.ToUInt32("755", 8);
+
+    /// <summary>Refuse every change with ReadOnly.</summary>
+    public bool ReadOnly { get; init; }
+
+    /// <summary>
+    /// How long a directory listing is reused before S3 is listed again. Changes made through this mount update
+    /// the cached listing at once; the TTL bounds how long changes made by other clients stay invisible.
+    /// </summary>
+    public TimeSpan ListingTtl { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the kernel may cache a name-to-inode entry (same reasoning as <see cref="ListingTtl"/>).</summary>
+    public TimeSpan EntryTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the kernel may cache attributes.</summary>
+    public TimeSpan AttrTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long the kernel may remember that a name does not exist. Short: another client may create it, and
+    /// a create through this mount invalidates it anyway.
+    /// </summary>
+    public TimeSpan NegativeTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Parallel S3 requests for one directory rename or recursive operation.</summary>
+    public int MaxParallelCopies { get; init; } = 16;
+
+    /// <summary>Capacity reported by statfs (S3 has no real limit; tools such as df and cp want a number).</summary>
+    public long ReportedCapacityBytes { get; init; } = 1L << 50;
+
+    /// <summary>S3 caps keys at 1024 bytes of UTF-8.</summary>
+    public const int MaxKeyBytes = 1024;
+
+    /// <summary>POSIX NAME_MAX; fewer when the mount prefix leaves less room in a 1024-byte key.</summary>
+    public int MaxNameLength => Math.Min(255, MaxKeyBytes - System.Text.Encoding.UTF8.GetByteCount(Prefix) - 1);
+}

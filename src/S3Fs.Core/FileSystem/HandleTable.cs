@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using S3Fs.Core.Content;
+using S3Fs.Core.Namespace;
+
+namespace S3Fs.Core.FileSystem;
+
+/// <summary>An open file: its inode, how it was opened, and its reader (own read-ahead state).</summary>
+internal sealed class FileHandle(Node node, OpenFlags flags)
+{
+    public Node Node { get; } = node;
+
+    public OpenFlags Flags { get; } = flags;
+
+    public IFileReader? Reader { get; set; }
+
+    public bool CanWrite => (Flags & OpenFlags.AccessModeMask) != OpenFlags.ReadOnly;
+}
+
+/// <summary>An open directory: the snapshot readdir iterates, so offsets stay stable while it is open.</summary>
+internal sealed class DirectoryHandle(Node node)
+{
+    public Node Node { get; } = node;
+
+    public IReadOnlyList<(string Name, ListedChild? Child)>? Snapshot { get; set; }
+
+    public SemaphoreSlim Gate { get; } = new(1, 1);
+}
+
+/// <summary>Handle numbers for open files and directories. Numbers are never reused within a mount.</summary>
+internal sealed class HandleTable
+{
+    private readonly ConcurrentDictionary<ulong, object> _handles = new();
+    private long _next;
+
+    public ulong Add(object handle)
+    {
+        var id = (ulong)Interlocked.Increment(ref _next);
+        _handles[id] = handle;
+        return id;
+    }
+
+    public T Get<T>(ulong id)
+        where T : class =>
+        _handles.TryGetValue(id, out var h) && h is T t ? t : throw new FsException(FsErrorCode.BadHandle, $"handle {id} is not open");
+
+    public T Remove<T>(ulong id)
+        where T : class =>
+        _handles.TryRemove(id, out var h) && h is T t ? t : throw new FsException(FsErrorCode.BadHandle, $"handle {id} is not open");
+
+    public int Count => _handles.Count;
+}

@@ -1,0 +1,233 @@
+using S3Fs.Core.Namespace;
+using S3Fs.Core.Storage;
+
+namespace S3Fs.Core.FileSystem;
+
+/// <summary>Directories: listing (cached with a TTL, updated by our own changes), readdir, mkdir, rmdir.</summary>
+public sealed partial class S3FileSystem
+{
+    /// <summary>The content type s3fs-fuse and the S3 console give directory marker objects.</summary>
+    public const string DirectoryContentType = "application/x-directory";
+
+    public ValueTask<OpenReply> OpenDirAsync(long inode, CancellationToken cancellationToken)
+    {
+        var node = _inodes.Get(inode);
+        RequireDirectory(node);
+        return ValueTask.FromResult(new OpenReply(_handles.Add(new DirectoryHandle(node)), KeepCache: false, DirectIo: false));
+    }
+
+    public ValueTask ReleaseDirAsync(long inode, ulong handle, CancellationToken cancellationToken)
+    {
+        _handles.Remove<DirectoryHandle>(handle);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask ReadDirAsync(long inode, ulong handle, long offset, IDirectoryEntrySink sink, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var h = _handles.Get<DirectoryHandle>(handle);
+            await h.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<(string Name, ListedChild? Child)> entries;
+            try
+            {
+                if (offset == 0 || h.Snapshot is null)
+                {
+                    var listing = await GetListingAsync(h.Node, cancellationToken).ConfigureAwait(false);
+                    var snapshot = new List<(string, ListedChild?)>(listing.Count + 2) { (".", null), ("..", null) };
+                    snapshot.AddRange(listing.Select(c => (c.Name, (ListedChild?)c)));
+                    h.Snapshot = snapshot;
+                }
+
+                entries = h.Snapshot;
+            }
+            finally
+            {
+                h.Gate.Release();
+            }
+
+            for (var i = (int)Math.Min(offset, entries.Count); i < entries.Count; i++)
+            {
+                var (name, child) = entries[i];
+                if (child is null)
+                {
+                    var self = name == "." ? h.Node : h.Node.Parent ?? h.Node;
+                    if (!sink.TryAdd(new DirectoryEntry(name, self.Inode, FileKind.Directory, i + 1), null))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                if (!sink.WantsAttributes)
+                {
+                    var ino = _inodes.FindChild(h.Node, name)?.Inode ?? SyntheticInode(h.Node, name);
+                    if (!sink.TryAdd(new DirectoryEntry(name, ino, child.Kind, i + 1), null))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                var node = NodeFromListing(h.Node, child);
+                if (!sink.TryAdd(new DirectoryEntry(name, node.Inode, node.Kind, i + 1), Entry(node)))
+                {
+                    _inodes.Forget(node.Inode, 0); // not handed to the kernel: drop it if nothing else holds it
+                    return;
+                }
+
+                _inodes.AddLookup(node);
+            }
+        }
+        catch (Exception e)
+        {
+            throw ErrorMapping.Translate(e, "readdir");
+        }
+    }
+
+    public async ValueTask<EntryReply> MkDirAsync(long parent, string name, uint mode, RequestContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            CheckWritable();
+            var dir = _inodes.Get(parent);
+            RequireDirectory(dir);
+            CheckName(name);
+            if (await ResolveChildAsync(dir, name, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                throw new FsException(FsErrorCode.AlreadyExists, $"'{name}' already exists");
+            }
+
+            var now = _time.GetUtcNow();
+            var attributes = new PosixAttributes
+            {
+                Mode = PosixAttributes.DirectoryType | (mode & 0xFFFu),
+                Uid = context.Uid,
+                Gid = context.Gid,
+                ATime = now,
+                MTime = now,
+                CTime = now,
+            };
+            var md = new Dictionary<string, string>(StringComparer.Ordinal);
+            attributes.WriteTo(md);
+            var key = ChildKey(dir, name) + "/";
+            var metadata = new ObjectMetadata { UserMetadata = md, ContentType = DirectoryContentType };
+            PutResult put;
+            try
+            {
+                put = await _store.PutAsync(
+                    new PutRequest(key, ReadOnlyMemory<byte>.Empty)
+                    {
+                        Metadata = metadata,
+                        Condition = _store.Capabilities.ConditionalCreate ? WriteCondition.IfNoneExists : WriteCondition.None,
+                    },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectStoreException e) when (e.Kind == ObjectStoreErrorKind.PreconditionFailed)
+            {
+                throw new FsException(FsErrorCode.AlreadyExists, $"'{name}' was created by another client", e);
+            }
+
+            var node = _inodes.GetOrAddChild(dir, name, FileKind.Directory);
+            node.Object = new ObjectState(key, 0, put.ETag, now, metadata);
+            node.Unlinked = false;
+            _inodes.WithLock(() => node.Listing = new DirectoryListing(now, new SortedDictionary<string, ListedChild>(StringComparer.Ordinal)));
+            AddToListing(dir, new ListedChild(name, FileKind.Directory, 0, default, now));
+            _inodes.AddLookup(node);
+            return Entry(node);
+        }
+        catch (Exception e)
+        {
+            throw ErrorMapping.Translate(e, "mkdir");
+        }
+    }
+
+    public async ValueTask RmDirAsync(long parent, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            CheckWritable();
+            var dir = _inodes.Get(parent);
+            RequireDirectory(dir);
+            var node = await ResolveChildAsync(dir, name, cancellationToken).ConfigureAwait(false)
+                ?? throw FsException.NotFound($"'{name}'");
+            if (node.Kind != FileKind.Directory)
+            {
+                throw new FsException(FsErrorCode.NotADirectory, $"'{name}' is not a directory");
+            }
+
+            var key = DirectoryKey(node);
+            if (HasLocalOnlyChildren(node))
+            {
+                throw new FsException(FsErrorCode.NotEmpty, $"'{name}' is not empty");
+            }
+
+            var page = await _store.ListAsync(new ListRequest(key) { MaxKeys = 2 }, cancellationToken).ConfigureAwait(false);
+            if (page.CommonPrefixes.Count > 0 || page.Objects.Any(o => o.Key != key))
+            {
+                throw new FsException(FsErrorCode.NotEmpty, $"'{name}' is not empty");
+            }
+
+            await _store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            await _store.DeleteAsync(key[..^1] + DirectoryLister.LegacyFolderSuffix, cancellationToken).ConfigureAwait(false);
+            _inodes.Detach(node);
+            RemoveFromListing(dir, name);
+        }
+        catch (Exception e)
+        {
+            throw ErrorMapping.Translate(e, "rmdir");
+        }
+    }
+
+    /// <summary>The children of a directory: the cached listing if fresh, else a new one with local-only files merged in.</summary>
+    private async ValueTask<List<ListedChild>> GetListingAsync(Node dir, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var cached = _inodes.WithLock(() => dir.Listing is { } l && l.IsFresh(now, _options.ListingTtl) ? l.Children.Values.ToList() : null);
+        if (cached is not null)
+        {
+            return cached;
+        }
+
+        var children = await _lister.ListAsync(DirectoryKey(dir), dir.IsRoot, cancellationToken).ConfigureAwait(false);
+        return _inodes.WithLock(() =>
+        {
+            // Files created here and not uploaded yet exist only in memory: keep them visible.
+            if (dir.Listing is { } old)
+            {
+                foreach (var child in old.Children.Values)
+                {
+                    var node = _inodes.FindChild(dir, child.Name);
+                    if (node is { Object: null, Content: not null, Unlinked: false } && !children.ContainsKey(child.Name))
+                    {
+                        children[child.Name] = child;
+                    }
+                }
+            }
+
+            dir.Listing = new DirectoryListing(now, children);
+            return children.Values.ToList();
+        });
+    }
+
+    private void AddToListing(Node dir, ListedChild child) =>
+        _inodes.WithLock(() =>
+        {
+            if (dir.Listing is { } l)
+            {
+                l.Children[child.Name] = child;
+            }
+        });
+
+    private void RemoveFromListing(Node dir, string name) =>
+        _inodes.WithLock(() => dir.Listing?.Children.Remove(name));
+
+    private bool HasLocalOnlyChildren(Node dir) =>
+        _inodes.Descendants(dir).Any(n => n is { Object: null, Content: not null, Unlinked: false });
+
+    /// <summary>A stable, non-zero inode number for a plain readdir entry the kernel has not looked up (it ignores it).</summary>
+    private static long SyntheticInode(Node dir, string name) =>
+        (long)(((ulong)(uint)HashCode.Combine(dir.Inode, name) << 8) | 0x4000_0000_0000_0000UL);
+}

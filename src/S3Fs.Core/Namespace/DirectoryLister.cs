@@ -1,0 +1,121 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using S3Fs.Core.FileSystem;
+using S3Fs.Core.Storage;
+
+namespace S3Fs.Core.Namespace;
+
+/// <summary>
+/// Lists one directory from S3 (ListObjectsV2 with delimiter '/', all pages) and turns keys into children:
+/// common prefixes and <c>name/</c> markers are directories, s3fs-fuse's legacy <c>name_$folder$</c> objects too,
+/// everything else is a file. Sizes come from the listing (no HEAD per entry). Keys that cannot be a POSIX name
+/// (empty, '.', '..', too long) are skipped and logged, never shown under a mangled name.
+/// </summary>
+internal sealed partial class DirectoryLister
+{
+    /// <summary>s3fs-fuse's old way of marking a directory.</summary>
+    public const string LegacyFolderSuffix = "_$folder$";
+
+    /// <summary>Our own metadata lives under this name at the volume root and is never shown.</summary>
+    public const string InternalDirectoryName = ".s3cfs";
+
+    private readonly IObjectStore _store;
+    private readonly ILogger _logger;
+    private readonly int _maxNameLength;
+
+    public DirectoryLister(IObjectStore store, ILogger logger, int maxNameLength)
+    {
+        _store = store;
+        _logger = logger;
+        _maxNameLength = maxNameLength;
+    }
+
+    /// <summary>Lists <paramref name="directoryKey"/> (empty for the bucket root, else ending in '/').</summary>
+    public async ValueTask<SortedDictionary<string, ListedChild>> ListAsync(string directoryKey, bool isVolumeRoot, CancellationToken cancellationToken)
+    {
+        var children = new SortedDictionary<string, ListedChild>(StringComparer.Ordinal);
+        string? token = null;
+        do
+        {
+            var page = await _store.ListAsync(new ListRequest(directoryKey) { ContinuationToken = token }, cancellationToken).ConfigureAwait(false);
+            foreach (var prefix in page.CommonPrefixes)
+            {
+                var name = prefix[directoryKey.Length..^1];
+                if (Accept(name, directoryKey, isVolumeRoot))
+                {
+                    // A directory wins over a file of the same name (both can exist in S3).
+                    children[name] = new ListedChild(name, FileKind.Directory, 0, default, DateTimeOffset.MinValue);
+                }
+            }
+
+            foreach (var obj in page.Objects)
+            {
+                if (obj.Key.Length == directoryKey.Length)
+                {
+                    continue; // the directory's own marker
+                }
+
+                var name = obj.Key[directoryKey.Length..];
+                var kind = FileKind.RegularFile;
+                if (name.EndsWith(LegacyFolderSuffix, StringComparison.Ordinal))
+                {
+                    name = name[..^LegacyFolderSuffix.Length];
+                    kind = FileKind.Directory;
+                }
+
+                if (!Accept(name, directoryKey, isVolumeRoot))
+                {
+                    continue;
+                }
+
+                if (children.TryGetValue(name, out var existing) && existing.Kind == FileKind.Directory)
+                {
+                    if (kind != FileKind.Directory)
+                    {
+                        LogShadowedFile(_logger, obj.Key);
+                    }
+
+                    continue;
+                }
+
+                children[name] = new ListedChild(name, kind, obj.Size, obj.ETag, obj.LastModified)
+                {
+                    ObjectKey = kind == FileKind.Directory ? null : obj.Key,
+                };
+            }
+
+            token = page.NextContinuationToken;
+        }
+        while (token is not null);
+
+        return children;
+    }
+
+    private bool Accept(string name, string directoryKey, bool isVolumeRoot)
+    {
+        if (isVolumeRoot && name == InternalDirectoryName)
+        {
+            return false;
+        }
+
+        if (name.Length == 0 || name == "." || name == ".." || name.Contains('\0', StringComparison.Ordinal))
+        {
+            LogUnrepresentable(_logger, directoryKey + name, "it is empty, '.', '..' or holds a NUL");
+            return false;
+        }
+
+        if (Encoding.UTF8.GetByteCount(name) > _maxNameLength)
+        {
+            LogUnrepresentable(_logger, directoryKey + name, $"the name is longer than {_maxNameLength} bytes");
+            return false;
+        }
+
+        return true;
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Key '{Key}' is not shown: {Reason}")]
+    private static partial void LogUnrepresentable(ILogger logger, string key, string reason);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Object '{Key}' is hidden by a directory of the same name")]
+    private static partial void LogShadowedFile(ILogger logger, string key);
+}

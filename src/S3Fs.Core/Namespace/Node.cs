@@ -1,0 +1,77 @@
+using S3Fs.Core.Content;
+using S3Fs.Core.FileSystem;
+using S3Fs.Core.Storage;
+
+namespace S3Fs.Core.Namespace;
+
+/// <summary>
+/// What S3 holds for a name, as last seen: from a listing (size, ETag, time; no metadata) or from a HEAD (with
+/// metadata). <see cref="Metadata"/> is null until a HEAD or our own write supplied it.
+/// </summary>
+internal sealed record ObjectState(string Key, long ObjectSize, ETag ETag, DateTimeOffset LastModified, ObjectMetadata? Metadata)
+{
+    public static ObjectState FromInfo(ObjectInfo info) => new(info.Key, info.Size, info.ETag, info.LastModified, info.Metadata);
+}
+
+/// <summary>
+/// One inode. Locking: the tree fields (<see cref="Parent"/>, <see cref="Name"/>, <see cref="Lookups"/>,
+/// <see cref="OpenHandles"/>, <see cref="Unlinked"/>) are guarded by the <see cref="InodeTable"/> lock; the object
+/// and content fields by <see cref="Gate"/>, an async lock held across S3 calls that change this inode (open,
+/// upload, attribute changes), never while taking the table lock for long. Lock order: Gate, then table lock.
+/// </summary>
+internal sealed class Node
+{
+    public Node(long inode, Node? parent, string name, FileKind kind)
+    {
+        Inode = inode;
+        Parent = parent;
+        Name = name;
+        Kind = kind;
+    }
+
+    public long Inode { get; }
+
+    public FileKind Kind { get; }
+
+    public Node? Parent { get; set; }
+
+    public string Name { get; set; }
+
+    /// <summary>Kernel references (lookups minus forgets).</summary>
+    public ulong Lookups { get; set; }
+
+    public int OpenHandles { get; set; }
+
+    /// <summary>Removed from the namespace while still open: content is dropped at the last release.</summary>
+    public bool Unlinked { get; set; }
+
+    public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>What S3 holds; null for a file created here and not uploaded yet, or an implicit directory.</summary>
+    public ObjectState? Object { get; set; }
+
+    /// <summary>Attributes set locally and not yet stored (new files, changes to dirty files).</summary>
+    public PosixAttributes? PendingAttributes { get; set; }
+
+    /// <summary>Open or dirty content of a regular file.</summary>
+    public IFileContent? Content { get; set; }
+
+    /// <summary>The target of a symlink, once known.</summary>
+    public string? SymlinkTarget { get; set; }
+
+    /// <summary>Listing cache of a directory.</summary>
+    public DirectoryListing? Listing { get; set; }
+
+    /// <summary>The version the kernel's page cache holds for this file (decides keep_cache at open).</summary>
+    public ObjectVersion? LastOpenedVersion { get; set; }
+
+    /// <summary>Whether <see cref="PendingAttributes"/>.XAttrs replaces the stored set (it may be empty: all removed).</summary>
+    public bool XAttrsChanged { get; set; }
+
+    /// <summary>When this inode's attributes were last changed locally (ctime for objects without one).</summary>
+    public DateTimeOffset LocalChangeTime { get; set; }
+
+    public bool IsRoot => Parent is null;
+
+    public override string ToString() => $"inode {Inode} '{Name}' ({Kind})";
+}
