@@ -28,6 +28,7 @@ public sealed class KmsTestServer : IAsyncDisposable
     private string? _throttleOperation;
     private bool _throttleAll;
     private RawHttpRequest? _lastRequest;
+    private KmsCallGate? _gate;
 
     private KmsTestServer(string region, string accountId, TimeProvider time)
     {
@@ -39,7 +40,7 @@ public sealed class KmsTestServer : IAsyncDisposable
         _keys = new KmsTestKeyStore(region, accountId, time);
         _operations = new KmsTestOperations(_keys, accountId);
         _verifier = new SigV4Verifier(ak => _secrets.GetValueOrDefault(ak), region, "kms", time);
-        _http = LoopbackHttpServer.Start(Handle);
+        _http = LoopbackHttpServer.Start(HandleOverHttpAsync);
     }
 
     /// <summary>Base URL for the SDK's <c>ServiceURL</c>, e.g. <c>http://127.0.0.1:40123/</c>.</summary>
@@ -110,6 +111,14 @@ public sealed class KmsTestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Holds calls of <paramref name="operation"/> arriving over HTTP until the returned gate is released.</summary>
+    public KmsCallGate HoldCalls(string operation)
+    {
+        var gate = new KmsCallGate(operation);
+        Volatile.Write(ref _gate, gate);
+        return gate;
+    }
+
     /// <summary>Authenticated calls of <paramref name="operation"/> received, including throttled and failed ones.</summary>
     public int CallCount(string operation) => _calls.GetValueOrDefault(operation);
 
@@ -159,6 +168,16 @@ public sealed class KmsTestServer : IAsyncDisposable
         {
             return Error("SerializationException", e.Message);
         }
+    }
+
+    private async Task<RawHttpResponse> HandleOverHttpAsync(RawHttpRequest request)
+    {
+        if (Volatile.Read(ref _gate) is { } gate && request.Header("X-Amz-Target") == TargetPrefix + gate.Operation)
+        {
+            await gate.HoldAsync();
+        }
+
+        return Handle(request);
     }
 
     private static JsonDocument ParseBody(byte[] body)

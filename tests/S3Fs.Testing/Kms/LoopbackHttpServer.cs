@@ -51,12 +51,12 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
     private const int MaxBodyBytes = 1024 * 1024;
 
     private readonly TcpListener _listener;
-    private readonly Func<RawHttpRequest, RawHttpResponse> _handler;
+    private readonly Func<RawHttpRequest, Task<RawHttpResponse>> _handler;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _acceptLoop;
     private readonly List<Task> _connections = [];
 
-    private LoopbackHttpServer(Func<RawHttpRequest, RawHttpResponse> handler)
+    private LoopbackHttpServer(Func<RawHttpRequest, Task<RawHttpResponse>> handler)
     {
         _handler = handler;
         _listener = new TcpListener(IPAddress.Loopback, 0);
@@ -69,7 +69,7 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/");
 
-    public static LoopbackHttpServer Start(Func<RawHttpRequest, RawHttpResponse> handler) => new(handler);
+    public static LoopbackHttpServer Start(Func<RawHttpRequest, Task<RawHttpResponse>> handler) => new(handler);
 
     public async ValueTask DisposeAsync()
     {
@@ -154,7 +154,7 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
                     }
 
                     request = request with { Body = await reader.ReadBodyAsync(length.Value, _stopping.Token) };
-                    var response = _handler(request);
+                    var response = await _handler(request);
                     var close = version == "HTTP/1.0"
                         || string.Equals(request.Header("Connection"), "close", StringComparison.OrdinalIgnoreCase);
                     await WriteResponseAsync(stream, response, close);
