@@ -2,8 +2,10 @@ using System.Text.Json;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.Runtime;
+using Microsoft.Extensions.Logging;
 using S3Fs.Aws.Kms;
 using S3Fs.Crypto.Keys;
+using KeyUnavailableException = S3Fs.Crypto.Keys.KeyUnavailableException;
 using Xunit.Abstractions;
 
 namespace S3Fs.Aws.Tests.Kms;
@@ -248,6 +250,35 @@ public sealed class KmsMasterKeyTests(ITestOutputHelper output) : IAsyncDisposab
     }
 
     [Fact]
+    public async Task Logs_FromAliasResolutionRotationAndFailures_NeverContainKeyBytes()
+    {
+        _kms.Server.SetAlias("alias/logged", _kms.Key.KeyId);
+        var options = _kms.Options("kms:alias/logged") with { IntermediateKeyLifetime = TimeSpan.FromMinutes(1) };
+        using var recording = new RecordingKmsClient(new BasicAWSCredentials(_kms.Server.AccessKeyId, _kms.Server.SecretAccessKey), _kms.Server);
+        var logger = new ListLogger();
+        using var master = await KmsMasterKey.CreateAsync(options, recording, _kms.Time, logger, CancellationToken.None);
+        using var dataKey = DataKey.Generate();
+        var wrapped = await master.WrapAsync(dataKey, KmsHarness.Context(1), CancellationToken.None);
+        _kms.Time.Advance(TimeSpan.FromMinutes(1));
+        await master.WrapAsync(dataKey, KmsHarness.Context(2), CancellationToken.None);
+        _kms.Server.DisableKey(_kms.Key.KeyId);
+        using var disabled = await KmsMasterKey.CreateAsync(options, recording, _kms.Time, logger, CancellationToken.None);
+        var error = await Assert.ThrowsAsync<KeyUnavailableException>(async () => await disabled.UnwrapAsync(wrapped, KmsHarness.Context(1), CancellationToken.None));
+
+        var text = string.Join('\n', logger.Messages.Append(error.ToString()));
+        Assert.Contains("resolved to", text, StringComparison.Ordinal);
+        Assert.Contains("New KMS intermediate key", text, StringComparison.Ordinal);
+        Assert.Contains("is Disabled", text, StringComparison.Ordinal);
+        var secrets = recording.PlaintextCopies.Append(dataKey.Span.ToArray()).ToList();
+        Assert.Equal(3, secrets.Count);
+        foreach (var secret in secrets)
+        {
+            Assert.DoesNotContain(Convert.ToHexString(secret), text, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(Convert.ToBase64String(secret), text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Dispose_ThenWrapOrUnwrap_ThrowsObjectDisposed()
     {
         var master = await _kms.CreateAsync();
@@ -260,11 +291,33 @@ public sealed class KmsMasterKeyTests(ITestOutputHelper output) : IAsyncDisposab
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await master.UnwrapAsync(wrapped, KmsHarness.Context(1), CancellationToken.None));
     }
 
+    /// <summary>Keeps every formatted message, at every level.</summary>
+    private sealed class ListLogger : ILogger
+    {
+        public List<string> Messages { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Messages)
+            {
+                Messages.Add($"{logLevel}: {formatter(state, exception)} {exception}");
+            }
+        }
+    }
+
     /// <summary>The real SDK client, keeping the plaintext streams of the responses it returned.</summary>
     private sealed class RecordingKmsClient(AWSCredentials credentials, S3Fs.Testing.Kms.KmsTestServer server)
         : AmazonKeyManagementServiceClient(credentials, new AmazonKeyManagementServiceConfig { ServiceURL = server.Endpoint.ToString(), AuthenticationRegion = server.Region })
     {
         public MemoryStream? GeneratePlaintext { get; private set; }
+
+        /// <summary>Copies of every plaintext key returned, taken before S3Fs zeroes the streams.</summary>
+        public List<byte[]> PlaintextCopies { get; } = [];
 
         public MemoryStream? DecryptPlaintext { get; private set; }
 
@@ -272,6 +325,7 @@ public sealed class KmsMasterKeyTests(ITestOutputHelper output) : IAsyncDisposab
         {
             var response = await base.GenerateDataKeyAsync(request, cancellationToken);
             GeneratePlaintext = response.Plaintext;
+            PlaintextCopies.Add(response.Plaintext.ToArray());
             return response;
         }
 
@@ -279,6 +333,7 @@ public sealed class KmsMasterKeyTests(ITestOutputHelper output) : IAsyncDisposab
         {
             var response = await base.DecryptAsync(request, cancellationToken);
             DecryptPlaintext = response.Plaintext;
+            PlaintextCopies.Add(response.Plaintext.ToArray());
             return response;
         }
     }
