@@ -115,7 +115,7 @@ internal static class KmsErrorMapper
             "KMSInvalidStateException" => (KmsFailureKind.InvalidState,
                 $"KMS key {keyId} is in a state that does not allow {operation} (for example pending deletion: cancel it with "
                 + $"aws kms cancel-key-deletion --key-id {keyId}, then enable the key)."),
-            "ThrottlingException" or "Throttling" or "LimitExceededException" => (KmsFailureKind.Throttled,
+            "ThrottlingException" or "Throttling" => (KmsFailureKind.Throttled,
                 $"KMS throttled {operation} on {keyId} and the SDK gave up after {maxAttempts} attempts. The account's KMS request "
                 + "quota in this region is exhausted, perhaps by other workloads: retry later, ask AWS for a higher quota, or raise "
                 + "kms_ik_lifetime and kms_cache_ttl so this mount calls KMS less."),

@@ -38,6 +38,9 @@ public sealed class KmsMasterKey : IMasterKey
     private readonly string _region;
     private readonly SemaphoreSlim _rotation = new(1, 1);
     private readonly CancellationTokenSource _disposing = new();
+
+    /// <summary>Captured once: in-flight Decrypts may outlive <see cref="Dispose"/>, which disposes the source.</summary>
+    private readonly CancellationToken _disposingToken;
     private ActiveIntermediateKey? _active;
     private int _disposed;
 
@@ -60,6 +63,7 @@ public sealed class KmsMasterKey : IMasterKey
         KeyState = metadata.KeyState?.Value ?? "Unknown";
         _encodedUserContext = KmsEncryptionContext.Encode(options.EncryptionContext);
         _cache = new IntermediateKeyCache(options.CacheCapacity, options.CacheTimeToLive, time);
+        _disposingToken = _disposing.Token;
     }
 
     public string Provider => ProviderName;
@@ -74,7 +78,10 @@ public sealed class KmsMasterKey : IMasterKey
 
     public bool CanWrap => true;
 
-    /// <summary>Size in bytes of the blobs this key writes (KMS ciphertexts of one key have one size; an estimate before the first wrap).</summary>
+    /// <summary>
+    /// Size in bytes of the blobs this key writes (KMS ciphertexts of one key have one size). Before the first wrap
+    /// the KMS ciphertext length is unknown and counted as 0, so the value is a lower bound.
+    /// </summary>
     public int WrappedSize => IntermediateKeyBlob.SizeFor(LastKmsCiphertextLength, _encodedUserContext.Length);
 
     /// <summary>Length of the last KMS ciphertext seen; 0 before any.</summary>
@@ -163,6 +170,12 @@ public sealed class KmsMasterKey : IMasterKey
                 {
                     var fresh = await GenerateIntermediateKeyAsync(cancellationToken).ConfigureAwait(false);
                     Interlocked.Exchange(ref _active, fresh)?.Dispose();
+                    if (Volatile.Read(ref _disposed) != 0)
+                    {
+                        // Disposed while KMS was answering: zero the new IK instead of leaving it behind.
+                        Interlocked.Exchange(ref _active, null)?.Dispose();
+                        throw new ObjectDisposedException(nameof(KmsMasterKey));
+                    }
                 }
             }
             finally
@@ -254,9 +267,9 @@ public sealed class KmsMasterKey : IMasterKey
         DecryptResponse response;
         try
         {
-            response = await _client.DecryptAsync(request, _disposing.Token).ConfigureAwait(false);
+            response = await _client.DecryptAsync(request, _disposingToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsKmsFailure(e, _disposing.Token))
+        catch (Exception e) when (IsKmsFailure(e, _disposingToken))
         {
             throw Map(e, DecryptOperation);
         }

@@ -15,6 +15,9 @@ public sealed record KmsMasterKeyOptions
     /// </summary>
     public static readonly TimeSpan DefaultIntermediateKeyLifetime = TimeSpan.FromMinutes(15);
 
+    /// <summary>One second: a shorter lifetime could expire between GenerateDataKey and the first wrap, and loop.</summary>
+    public static readonly TimeSpan MinIntermediateKeyLifetime = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// 2^20 data keys per IK. With random 96-bit GCM nonces the chance of a nonce collision after n wraps is about
     /// n²/2^97, here 2^-57, far below NIST SP 800-38D's 2^-32 bound; it also caps how many files one leaked IK exposes.
@@ -80,9 +83,10 @@ public sealed record KmsMasterKeyOptions
             throw new ArgumentException($"kms_endpoint={Endpoint} must be an absolute http(s) URL, e.g. https://kms.eu-west-1.amazonaws.com.");
         }
 
-        if (IntermediateKeyLifetime <= TimeSpan.Zero)
+        if (IntermediateKeyLifetime < MinIntermediateKeyLifetime)
         {
-            throw new ArgumentException($"kms_ik_lifetime must be positive (default {DefaultIntermediateKeyLifetime.TotalMinutes} minutes); got {IntermediateKeyLifetime}.");
+            throw new ArgumentException(
+                $"kms_ik_lifetime must be at least {MinIntermediateKeyLifetime.TotalSeconds} s (default {DefaultIntermediateKeyLifetime.TotalMinutes} minutes); got {IntermediateKeyLifetime}.");
         }
 
         if (IntermediateKeyMaxWraps is < 1 or > 1L << 32)

@@ -164,8 +164,9 @@ public sealed class KmsTestServer : IAsyncDisposable
         {
             return Error(fault.Type, fault.Message);
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or InvalidOperationException)
         {
+            // Malformed base64 or a JSON value of the wrong type.
             return Error("SerializationException", e.Message);
         }
     }
