@@ -47,7 +47,7 @@ public sealed class KmsTestServerSignatureTests : IAsyncLifetime
     [Fact]
     public async Task UnsignedHttpRequest_Returns400MissingAuthenticationToken()
     {
-        using var http = new HttpClient();
+        using var http = new HttpClient(new HttpClientHandler { UseProxy = false });
         using var content = new StringContent($$"""{"KeyId":"{{_key.KeyId}}"}""", Encoding.UTF8);
         content.Headers.ContentType = new("application/x-amz-json-1.1");
         using var request = new HttpRequestMessage(HttpMethod.Post, _server.Endpoint) { Content = content };
