@@ -66,7 +66,7 @@ public sealed class InProcessDriver : IFsDriver
                     break;
                 }
 
-                result.Write(buffer, 0, n);
+                await result.WriteAsync(buffer.AsMemory(0, n));
                 offset += n;
             }
 

@@ -9,6 +9,8 @@ namespace S3Fs.Testing.Content;
 /// </summary>
 public sealed class WholeObjectContentStore(IObjectStore store) : IContentStore
 {
+    private readonly IObjectStore _store = store;
+
     public int Uploads { get; private set; }
 
     public long SizeOf(long objectSize, ObjectMetadata? metadata) => objectSize;
@@ -18,7 +20,7 @@ public sealed class WholeObjectContentStore(IObjectStore store) : IContentStore
         var data = new byte[head.Size];
         if (head.Size > 0)
         {
-            await store.GetRangeAsync(new GetRangeRequest(head.Key, new ByteRange(0, head.Size)) { IfMatch = head.ETag }, data, cancellationToken);
+            await _store.GetRangeAsync(new GetRangeRequest(head.Key, new ByteRange(0, head.Size)) { IfMatch = head.ETag }, data, cancellationToken);
         }
 
         return new Content(this, data, head.Version, head.Metadata.ContentType);
@@ -129,6 +131,4 @@ public sealed class WholeObjectContentStore(IObjectStore store) : IContentStore
             }
         }
     }
-
-    private readonly IObjectStore _store = store;
 }
