@@ -96,6 +96,7 @@ internal static class S3ErrorMapper
         return message.Contains("customer", StringComparison.OrdinalIgnoreCase)
                || message.Contains("Server Side Encryption", StringComparison.OrdinalIgnoreCase)
                || message.Contains("SSE", StringComparison.Ordinal)
+               || message.Contains("hash of the key", StringComparison.OrdinalIgnoreCase)
                || (code == "InvalidArgument" && message.Contains("encryption", StringComparison.OrdinalIgnoreCase));
     }
 
@@ -130,6 +131,14 @@ internal static class S3ErrorMapper
         var request = string.IsNullOrEmpty(ex.RequestId) ? string.Empty : $", request id {ex.RequestId}";
         return $"HTTP {(int)ex.StatusCode} {code}: {text}{request}";
     }
+
+    /// <summary>
+    /// A HEAD answered 400 without a body (HEAD responses have none), so the reason is unknown. Ceph RGW answers
+    /// this way to a HEAD of an SSE-C object without the right key.
+    /// </summary>
+    public static bool IsBodilessBadRequest(ObjectStoreException ex)
+        => ex.Kind == ObjectStoreErrorKind.Other && ex.InnerException is AmazonServiceException { StatusCode: HttpStatusCode.BadRequest } s
+           && (string.IsNullOrEmpty(s.ErrorCode) || s.ErrorCode == "BadRequest");
 
     /// <summary>Whether <paramref name="ex"/> came from the server and is S3's answer to a wrong or missing SSE-C key.</summary>
     public static bool IsWrongCustomerKey(ObjectStoreException ex)

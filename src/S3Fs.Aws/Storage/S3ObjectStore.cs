@@ -96,7 +96,41 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
         return await WithReadKeyAsync(request.Key, request.CustomerKey, (key, ct) => HeadWithKeyAsync(request, key, ct), cancellationToken).ConfigureAwait(false);
     }
 
-    private ValueTask<ObjectInfo> HeadWithKeyAsync(HeadRequest request, CustomerKey? customerKey, CancellationToken cancellationToken)
+    private async ValueTask<ObjectInfo> HeadWithKeyAsync(HeadRequest request, CustomerKey? customerKey, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await HeadOnceAsync(request, customerKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException ex) when (S3ErrorMapper.IsBodilessBadRequest(ex))
+        {
+            // A HEAD error has no body to explain it. Ask the same question with a one-byte GET, whose error
+            // does (RGW: a missing or wrong SSE-C key), and report that reason.
+            throw await ExplainHeadFailureAsync(request.Key, customerKey, ex, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<ObjectStoreException> ExplainHeadFailureAsync(string key, CustomerKey? customerKey, ObjectStoreException headFailure, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunAsync("HeadObject", key, async ct =>
+            {
+                var r = new GetObjectRequest { BucketName = Bucket, Key = key, ByteRange = new Amazon.S3.Model.ByteRange(0, 0) };
+                SseHeaders.ApplyRead(r, customerKey);
+                using var response = await _client.GetObjectAsync(r, ct).ConfigureAwait(false);
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException explained) when (explained.Kind != ObjectStoreErrorKind.InvalidRange)
+        {
+            return explained;
+        }
+
+        return headFailure;
+    }
+
+    private ValueTask<ObjectInfo> HeadOnceAsync(HeadRequest request, CustomerKey? customerKey, CancellationToken cancellationToken)
         => RunAsync("HeadObject", request.Key, async ct =>
         {
             var r = new GetObjectMetadataRequest { BucketName = Bucket, Key = request.Key };
