@@ -24,6 +24,9 @@ public enum HttpFault
 
     /// <summary>Wait (honouring cancellation) for the given delay before forwarding.</summary>
     Delay,
+
+    /// <summary>Run the given action (e.g. change the object on the server), then forward.</summary>
+    RunThenForward,
 }
 
 /// <summary>
@@ -45,11 +48,11 @@ public sealed class FaultInjectingHandler : DelegatingHandler
     public int RequestCount { get; private set; }
 
     /// <summary>Applies <paramref name="fault"/> to the next <paramref name="times"/> requests matching <paramref name="match"/>.</summary>
-    public void Inject(Func<HttpRequestMessage, bool> match, HttpFault fault, int times, long bodyBytes = 0, TimeSpan delay = default)
+    public void Inject(Func<HttpRequestMessage, bool> match, HttpFault fault, int times, long bodyBytes = 0, TimeSpan delay = default, Func<Task>? action = null)
     {
         lock (_lock)
         {
-            _rules.Add(new Rule(match, fault, times, bodyBytes, delay));
+            _rules.Add(new Rule(match, fault, times, bodyBytes, delay, action));
         }
     }
 
@@ -85,6 +88,9 @@ public sealed class FaultInjectingHandler : DelegatingHandler
             case HttpFault.Delay:
                 await Task.Delay(rule.Delay, cancellationToken);
                 return await base.SendAsync(request, cancellationToken);
+            case HttpFault.RunThenForward:
+                await rule.Action!();
+                return await base.SendAsync(request, cancellationToken);
             default:
                 var response = await base.SendAsync(request, cancellationToken);
                 var inner = await response.Content.ReadAsStreamAsync(cancellationToken);
@@ -105,8 +111,10 @@ public sealed class FaultInjectingHandler : DelegatingHandler
         return new HttpResponseMessage(status) { Content = new StringContent(xml, Encoding.UTF8, "application/xml") };
     }
 
-    private sealed class Rule(Func<HttpRequestMessage, bool> match, HttpFault fault, int remaining, long bodyBytes, TimeSpan delay)
+    private sealed class Rule(Func<HttpRequestMessage, bool> match, HttpFault fault, int remaining, long bodyBytes, TimeSpan delay, Func<Task>? action)
     {
+        public Func<Task>? Action { get; } = action;
+
         public Func<HttpRequestMessage, bool> Match { get; } = match;
 
         public HttpFault Fault { get; } = fault;
