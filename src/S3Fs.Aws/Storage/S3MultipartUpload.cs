@@ -98,8 +98,39 @@ internal sealed class S3MultipartUpload : IMultipartUpload
         }
 
         var ordered = parts.OrderBy(p => p.PartNumber).ToList();
-        var etag = await _store.RunAsync("CompleteMultipartUpload", Key, async ct =>
+        var attempts = 0;
+        ETag etag;
+        try
         {
+            etag = await CompleteOnceAsync(ordered, () => attempts++, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException ex) when (ex.Kind == ObjectStoreErrorKind.NotFound && attempts > 1)
+        {
+            // An earlier attempt completed the upload but its response was lost, so the retry finds no upload.
+            // Accept only if the object now is exactly the one these parts make.
+            var own = await FindOwnCompletionAsync(ordered, cancellationToken).ConfigureAwait(false);
+            if (own is null)
+            {
+                throw;
+            }
+
+            etag = own.Value;
+        }
+
+        if (etag.IsEmpty)
+        {
+            // Ceph RGW's CompleteMultipartUpload answers without an ETag; the object has one, so ask for it.
+            var info = await _store.HeadAsync(new HeadRequest(Key), cancellationToken).ConfigureAwait(false);
+            etag = info.ETag;
+        }
+
+        return new PutResult(etag);
+    }
+
+    private ValueTask<ETag> CompleteOnceAsync(List<UploadedPart> ordered, Action countAttempt, CancellationToken cancellationToken)
+        => _store.RunAsync("CompleteMultipartUpload", Key, async ct =>
+        {
+            countAttempt();
             var r = new CompleteMultipartUploadRequest
             {
                 BucketName = _store.Bucket,
@@ -111,16 +142,38 @@ internal sealed class S3MultipartUpload : IMultipartUpload
             _store.Sse.Apply(r);
             var response = await _store.Client.CompleteMultipartUploadAsync(r, ct).ConfigureAwait(false);
             return ETag.Parse(response.ETag);
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
 
-        if (etag.IsEmpty)
+    /// <summary>
+    /// The object's ETag if it is the one completing <paramref name="parts"/> produces: S3's multipart ETag is the
+    /// MD5 of the concatenated binary part MD5s, then "-" and the part count.
+    /// </summary>
+    private async ValueTask<ETag?> FindOwnCompletionAsync(List<UploadedPart> parts, CancellationToken cancellationToken)
+    {
+        ObjectInfo info;
+        try
         {
-            // Ceph RGW's CompleteMultipartUpload answers without an ETag; the object has one, so ask for it.
-            var info = await _store.HeadAsync(new HeadRequest(Key), cancellationToken).ConfigureAwait(false);
-            etag = info.ETag;
+            info = await _store.HeadAsync(new HeadRequest(Key), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException)
+        {
+            return null;
         }
 
-        return new PutResult(etag);
+        var md5s = new byte[parts.Count * 16];
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var hex = parts[i].ETag.Value;
+            if (hex.Length != 32 || Convert.FromHexString(hex, md5s.AsSpan(i * 16, 16), out _, out _) != System.Buffers.OperationStatus.Done)
+            {
+                return null; // Not an MD5 part ETag (e.g. under SSE-C): cannot prove the object is ours.
+            }
+        }
+
+#pragma warning disable CA5351 // MD5 is how S3 names multipart objects; not used for security.
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(md5s)) + "-" + parts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+#pragma warning restore CA5351
+        return info.ETag.Value == expected ? info.ETag : null;
     }
 
     public async ValueTask AbortAsync(CancellationToken cancellationToken)

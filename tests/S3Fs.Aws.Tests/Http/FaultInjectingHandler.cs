@@ -27,6 +27,12 @@ public enum HttpFault
 
     /// <summary>Run the given action (e.g. change the object on the server), then forward.</summary>
     RunThenForward,
+
+    /// <summary>Forward to the server, let it act, then fail as a connection reset: the response is lost.</summary>
+    ForwardThenReset,
+
+    /// <summary>Answer 404 NoSuchUpload without contacting the server (AWS's answer to a repeated Complete).</summary>
+    NoSuchUpload,
 }
 
 /// <summary>
@@ -44,8 +50,14 @@ public sealed class FaultInjectingHandler : DelegatingHandler
     {
     }
 
+    private int _inFlight;
+    private int _maxInFlight;
+
     /// <summary>Requests that reached this handler, faulted or not.</summary>
     public int RequestCount { get; private set; }
+
+    /// <summary>The most requests that were in this handler at once.</summary>
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
 
     /// <summary>Applies <paramref name="fault"/> to the next <paramref name="times"/> requests matching <paramref name="match"/>.</summary>
     public void Inject(Func<HttpRequestMessage, bool> match, HttpFault fault, int times, long bodyBytes = 0, TimeSpan delay = default, Func<Task>? action = null)
@@ -63,6 +75,24 @@ public sealed class FaultInjectingHandler : DelegatingHandler
     public static bool IsHead(HttpRequestMessage r) => r.Method == HttpMethod.Head;
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var now = Interlocked.Increment(ref _inFlight);
+        for (var max = Volatile.Read(ref _maxInFlight); now > max; max = Volatile.Read(ref _maxInFlight))
+        {
+            Interlocked.CompareExchange(ref _maxInFlight, now, max);
+        }
+
+        try
+        {
+            return await SendCoreAsync(request, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         Rule? rule;
         lock (_lock)
@@ -83,6 +113,8 @@ public sealed class FaultInjectingHandler : DelegatingHandler
                 return Error(HttpStatusCode.ServiceUnavailable, "SlowDown", "Please reduce your request rate.");
             case HttpFault.InternalError:
                 return Error(HttpStatusCode.InternalServerError, "InternalError", "We encountered an internal error. Please try again.");
+            case HttpFault.NoSuchUpload:
+                return Error(HttpStatusCode.NotFound, "NoSuchUpload", "The specified upload does not exist.");
             case HttpFault.ConnectionReset:
                 throw new HttpRequestException("An error occurred while sending the request.", new IOException("Connection reset by peer", new SocketException((int)SocketError.ConnectionReset)));
             case HttpFault.Delay:
@@ -91,6 +123,11 @@ public sealed class FaultInjectingHandler : DelegatingHandler
             case HttpFault.RunThenForward:
                 await rule.Action!();
                 return await base.SendAsync(request, cancellationToken);
+            case HttpFault.ForwardThenReset:
+                using (await base.SendAsync(request, cancellationToken))
+                {
+                    throw new HttpRequestException("An error occurred while reading the response.", new IOException("Connection reset by peer (after the server acted)"));
+                }
             default:
                 var response = await base.SendAsync(request, cancellationToken);
                 var inner = await response.Content.ReadAsStreamAsync(cancellationToken);

@@ -176,4 +176,88 @@ public sealed class S3ObjectStoreRetryTests : IAsyncLifetime
 
         Assert.Equal(before, _faults.RequestCount);
     }
+
+    private static bool IsComplete(HttpRequestMessage r) => r.Method == HttpMethod.Post && r.RequestUri!.Query.Contains("uploadId", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task CompleteAsync_ResponseLost_RetryCompletesAgainOnRgw()
+    {
+        var upload = await _store.StartMultipartUploadAsync(new MultipartUploadRequest(Key("lost-complete")), CancellationToken.None);
+        var p1 = await upload.UploadPartAsync(1, Rgw.RandomBytes(5 * 1024 * 1024, 5), CancellationToken.None);
+        var p2 = await upload.UploadPartAsync(2, Rgw.RandomBytes(100, 6), CancellationToken.None);
+        _faults.Inject(IsComplete, HttpFault.ForwardThenReset, times: 1);
+        _wire.Clear();
+
+        var done = await upload.CompleteAsync([p1, p2], CancellationToken.None);
+
+        var completes = _wire.Exchanges.Where(e => e.Method == HttpMethod.Post).ToList();
+        Assert.Equal(2, completes.Count); // the lost one, and the retry
+        Assert.Equal(200, completes[1].StatusCode); // RGW (like AWS for a while) answers a repeated Complete with success
+        Assert.EndsWith("-2", done.ETag.Value, StringComparison.Ordinal);
+        Assert.Equal(done.ETag, (await _store.HeadAsync(new HeadRequest(Key("lost-complete")), CancellationToken.None)).ETag);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_ResponseLostAndRetryFindsNoUpload_RecognisesItsOwnObject()
+    {
+        var upload = await _store.StartMultipartUploadAsync(new MultipartUploadRequest(Key("lost-complete-404")), CancellationToken.None);
+        var p1 = await upload.UploadPartAsync(1, Rgw.RandomBytes(5 * 1024 * 1024, 7), CancellationToken.None);
+        var p2 = await upload.UploadPartAsync(2, Rgw.RandomBytes(100, 8), CancellationToken.None);
+        _faults.Inject(IsComplete, HttpFault.ForwardThenReset, times: 1);
+        _faults.Inject(IsComplete, HttpFault.NoSuchUpload, times: 1);
+
+        var done = await upload.CompleteAsync([p1, p2], CancellationToken.None);
+
+        Assert.EndsWith("-2", done.ETag.Value, StringComparison.Ordinal);
+        Assert.Equal(done.ETag, (await _store.HeadAsync(new HeadRequest(Key("lost-complete-404")), CancellationToken.None)).ETag);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_NoSuchUploadAndObjectIsNotOurs_ThrowsNotFound()
+    {
+        await _store.PutAsync(new PutRequest(Key("not-ours"), new byte[] { 1 }), CancellationToken.None);
+        var upload = await _store.StartMultipartUploadAsync(new MultipartUploadRequest(Key("not-ours")), CancellationToken.None);
+        var p1 = await upload.UploadPartAsync(1, new byte[] { 9, 9 }, CancellationToken.None);
+        _faults.Inject(IsComplete, HttpFault.ConnectionReset, times: 1); // never reached the server
+        _faults.Inject(IsComplete, HttpFault.NoSuchUpload, times: 1);
+
+        var ex = await Assert.ThrowsAsync<ObjectStoreException>(() => upload.CompleteAsync([p1], CancellationToken.None).AsTask());
+        await upload.AbortAsync(CancellationToken.None);
+
+        Assert.Equal(ObjectStoreErrorKind.NotFound, ex.Kind);
+        Assert.Equal(1, (await _store.HeadAsync(new HeadRequest(Key("not-ours")), CancellationToken.None)).Size);
+    }
+
+    [Fact]
+    public async Task PutAsync_ConditionalCreateResponseLost_RecognisesItsOwnWriteOnRetry()
+    {
+        using var detected = await Rgw.StoreAsync(_prefix, o => o with
+        {
+            HttpHandlerDecorator = inner => _faults = new FaultInjectingHandler(_wire = new RecordingHandler(inner)),
+        });
+        _faults.Inject(FaultInjectingHandler.IsPut, HttpFault.ForwardThenReset, times: 1);
+        _wire.Clear();
+
+        var put = await detected.PutAsync(new PutRequest(Key("lost-put"), new byte[] { 4, 2 }) { Condition = WriteCondition.IfNoneExists }, CancellationToken.None);
+
+        Assert.Equal(412, _wire.Exchanges.Last(e => e.Method == HttpMethod.Put).StatusCode); // the retry met our own object
+        Assert.Equal(put.ETag, (await detected.HeadAsync(new HeadRequest(Key("lost-put")), CancellationToken.None)).ETag);
+    }
+
+    [Fact]
+    public async Task HeadAsync_ManyConcurrentCalls_NeverExceedMaxConcurrentRequests()
+    {
+        FaultInjectingHandler? faults = null;
+        using var store = await Rgw.StoreAsync(_prefix, o => o with
+        {
+            MaxConcurrentRequests = 3,
+            HttpHandlerDecorator = inner => faults = new FaultInjectingHandler(inner),
+        }, detect: false);
+        await store.PutAsync(new PutRequest(Key("conc"), new byte[1]), CancellationToken.None);
+        faults!.Inject(FaultInjectingHandler.IsHead, HttpFault.Delay, times: 12, delay: TimeSpan.FromMilliseconds(50));
+
+        await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => store.HeadAsync(new HeadRequest(Key("conc")), CancellationToken.None).AsTask()));
+
+        Assert.Equal(3, faults.MaxInFlight);
+    }
 }
