@@ -1,12 +1,13 @@
 using Amazon.S3;
 using Amazon.S3.Model;
+using Microsoft.Extensions.Logging;
 using S3Fs.Core.Storage;
 
 namespace S3Fs.Aws.Storage;
 
 /// <summary>
 /// Server-side copy: one CopyObject up to <see cref="ObjectStoreCapabilities.MaxSingleCopySize"/>, UploadPartCopy
-/// parts above it. Because some servers (Ceph RGW) ignore <c>x-amz-copy-source-if-match</c>, a copy with a source
+/// parts above it, and also when the server refuses CopyObject for this source (RGW: SSE-C and SSE-KMS sources). Because some servers (Ceph RGW) ignore <c>x-amz-copy-source-if-match</c>, a copy with a source
 /// condition checks the source ETag itself unless a probe showed the server enforces it.
 /// </summary>
 public sealed partial class S3ObjectStore
@@ -37,7 +38,23 @@ public sealed partial class S3ObjectStore
             return await MultipartCopyAsync(request, source, sourceKey, cancellationToken).ConfigureAwait(false);
         }
 
-        return await RunAsync("CopyObject", request.DestinationKey, async ct =>
+        try
+        {
+            return await SingleCopyAsync(request, sourceKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException ex) when (ex.Kind == ObjectStoreErrorKind.NotSupported && _capabilities.UploadPartCopy
+                                              && (request.DestinationCondition.IsNone || _capabilities.ConditionalMultipartComplete))
+        {
+            // Ceph RGW answers CopyObject of an SSE-C or SSE-KMS source with 501 but copies the same source with
+            // UploadPartCopy: take that road. Without UploadPartCopy the NotSupported reaches the caller.
+            _logger.LogDebug("CopyObject {Source} -> {Destination} not supported by the server ({Reason}); copying with UploadPartCopy", request.SourceKey, request.DestinationKey, ex.Detail);
+            source ??= await HeadAsync(new HeadRequest(request.SourceKey) { CustomerKey = sourceKey, IfMatch = request.SourceIfMatch }, cancellationToken).ConfigureAwait(false);
+            return await MultipartCopyAsync(request, source, sourceKey, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private ValueTask<PutResult> SingleCopyAsync(CopyRequest request, CustomerKey? sourceKey, CancellationToken cancellationToken)
+        => RunAsync("CopyObject", request.DestinationKey, async ct =>
         {
             var r = new CopyObjectRequest
             {
@@ -62,8 +79,7 @@ public sealed partial class S3ObjectStore
             _sse.Apply(r, sourceKey);
             var response = await _client.CopyObjectAsync(r, ct).ConfigureAwait(false);
             return new PutResult(ETag.Parse(response.ETag));
-        }, cancellationToken).ConfigureAwait(false);
-    }
+        }, cancellationToken);
 
     /// <summary>
     /// Initiate with the source's (or the replacement) metadata, copy parts concurrently, complete; abort on any

@@ -18,8 +18,9 @@ namespace S3Fs.Aws.Storage;
 ///   used for GET and PUT alike (<see cref="ETagHeaderForm"/>). Every GET also checks the returned ETag, so a server
 ///   that ignored <c>If-Match</c> still cannot mix versions.</item>
 /// <item>RGW's CompleteMultipartUpload returns an empty ETag: the store then HEADs the object for it.</item>
-/// <item>RGW answers CopyObject of an SSE-C or SSE-KMS source with 501: mapped to NotSupported so callers can
-///   degrade (read and re-upload).</item>
+/// <item>RGW answers CopyObject of an SSE-C or SSE-KMS source with 501 (mapped to NotSupported), yet copies the
+///   same source with UploadPartCopy: the store then copies with UploadPartCopy parts, and only when that capability
+///   is off does NotSupported reach the caller, who degrades (read and re-upload).</item>
 /// <item>RGW ignores <c>x-amz-copy-source-if-match</c>: unless a probe showed it honoured, the store checks the
 ///   source ETag with a HEAD before a copy and again after a multipart copy.</item>
 /// <item>RGW ignores conditions on CompleteMultipartUpload: probed into

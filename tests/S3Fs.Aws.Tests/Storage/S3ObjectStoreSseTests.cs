@@ -154,15 +154,73 @@ public sealed class S3ObjectStoreSseTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SseC_CopyOfSseCSourceOnRgw_ThrowsNotSupportedSoCallersDegrade()
+    public async Task SseC_CopyOfSseCSourceOnRgw_FallsBackToUploadPartCopy()
     {
-        // RGW 16 answers CopyObject of an SSE-C source with 501 (facts.md); AWS would copy.
+        // RGW 16 answers CopyObject of an SSE-C source with 501 (facts.md) but copies it with UploadPartCopy.
+        RecordingHandler? rec = null;
+        var store = await SseCStoreAsync(NewCustomerKey(24), recorder: r => rec = r);
+        await store.DetectCapabilitiesAsync(_prefix, CancellationToken.None);
+        var body = Rgw.RandomBytes(3000, 25);
+        await store.PutAsync(new PutRequest(Key("c10"), body) { Metadata = new ObjectMetadata { UserMetadata = new Dictionary<string, string> { ["m"] = "1" } } }, CancellationToken.None);
+        rec!.Clear();
+
+        await store.CopyAsync(new CopyRequest(Key("c10"), Key("c10-copy")) { SourceSize = 3000 }, CancellationToken.None);
+
+        Assert.Contains(rec.Exchanges, e => e.Method == HttpMethod.Put && e.StatusCode == 501 && e.RequestHeader("x-amz-copy-source-range") is null);
+        Assert.Contains(rec.Exchanges, e => e.Method == HttpMethod.Put && e.StatusCode == 200 && e.RequestHeader("x-amz-copy-source-range") == "bytes=0-2999");
+        var buffer = new byte[3000];
+        await store.GetRangeAsync(new GetRangeRequest(Key("c10-copy"), new ByteRange(0, 3000)), buffer, CancellationToken.None);
+        Assert.Equal(body, buffer);
+        Assert.Equal("1", (await store.HeadAsync(new HeadRequest(Key("c10-copy")), CancellationToken.None)).Metadata.UserMetadata["m"]);
+    }
+
+    [Fact]
+    public async Task SseC_CopyOfSseCSourceOnRgwWithoutUploadPartCopy_ThrowsNotSupportedSoCallersDegrade()
+    {
+        // UploadPartCopy is off until detected, so the 501 of CopyObject reaches the caller as NotSupported.
         var store = await SseCStoreAsync(NewCustomerKey(15));
         await store.PutAsync(new PutRequest(Key("c7"), new byte[10]), CancellationToken.None);
 
         var ex = await Assert.ThrowsAsync<ObjectStoreException>(() => store.CopyAsync(new CopyRequest(Key("c7"), Key("c7-copy")) { SourceSize = 10 }, CancellationToken.None).AsTask());
 
         Assert.Equal(ObjectStoreErrorKind.NotSupported, ex.Kind);
+    }
+
+    [Fact]
+    public async Task SseC_CopyReKeying_SendsOldKeyAsCopySourceAndCurrentKeyForDestination()
+    {
+        var oldKey = NewCustomerKey(20);
+        var writer = await SseCStoreAsync(oldKey);
+        await writer.PutAsync(new PutRequest(Key("c8"), new byte[10]), CancellationToken.None);
+        var current = NewCustomerKey(21);
+        RecordingHandler? rec = null;
+        var store = await SseCStoreAsync(current, recorder: r => rec = r);
+
+        // RGW refuses to copy SSE-C sources (501), so only the request can be checked here; AWS performs it.
+        var ex = await Record.ExceptionAsync(() => store.CopyAsync(new CopyRequest(Key("c8"), Key("c8-rekeyed")) { SourceCustomerKey = oldKey, SourceSize = 10 }, CancellationToken.None).AsTask());
+
+        var copy = rec!.Exchanges.Single(e => e.Method == HttpMethod.Put);
+        Assert.Equal(oldKey.KeyMd5Base64, copy.RequestHeader("x-amz-copy-source-server-side-encryption-customer-key-MD5"));
+        Assert.Equal(current.KeyMd5Base64, copy.RequestHeader("x-amz-server-side-encryption-customer-key-MD5"));
+        Assert.True(ex is null || ex is ObjectStoreException { Kind: ObjectStoreErrorKind.NotSupported }, ex?.Message);
+    }
+
+    [Fact]
+    public async Task SseC_UploadPartCopyFromSseCSource_CopiesTheRange()
+    {
+        var key = NewCustomerKey(22);
+        var store = await SseCStoreAsync(key);
+        await store.DetectCapabilitiesAsync(_prefix, CancellationToken.None);
+        var body = Rgw.RandomBytes(1000, 23);
+        var src = await store.PutAsync(new PutRequest(Key("c9"), body), CancellationToken.None);
+        var upload = await store.StartMultipartUploadAsync(new MultipartUploadRequest(Key("c9-dst")), CancellationToken.None);
+
+        var part = await upload.UploadPartCopyAsync(1, Key("c9"), new ByteRange(100, 500), src.ETag, CancellationToken.None);
+        await upload.CompleteAsync([part], CancellationToken.None);
+
+        var buffer = new byte[500];
+        await store.GetRangeAsync(new GetRangeRequest(Key("c9-dst"), new ByteRange(0, 500)), buffer, CancellationToken.None);
+        Assert.Equal(body.AsSpan(100, 500).ToArray(), buffer);
     }
 
     [Fact]
@@ -204,6 +262,28 @@ public sealed class S3ObjectStoreSseTests : IAsyncLifetime
         var head = rec.Exchanges.Single(e => e.Method == HttpMethod.Head);
         Assert.Equal("aws:kms", head.ResponseHeader("x-amz-server-side-encryption"));
         Assert.Equal(keyId, head.ResponseHeader("x-amz-server-side-encryption-aws-kms-key-id"));
+    }
+
+    [Fact]
+    public async Task SseKms_CopyOnRgw_FallsBackToUploadPartCopyAndKeepsKms()
+    {
+        var env = await RgwEnvironment.GetAsync();
+        RecordingHandler? rec = null;
+        using var store = await Rgw.StoreAsync(_prefix, o => o with
+        {
+            ServerSideEncryption = new ServerSideEncryption { Mode = SseMode.Kms, KmsKeyId = env.KmsKeyIds[0] },
+            HttpHandlerDecorator = inner => rec = new RecordingHandler(inner),
+        });
+        var body = Rgw.RandomBytes(2000, 26);
+        await store.PutAsync(new PutRequest(Key("k3"), body), CancellationToken.None);
+
+        await store.CopyAsync(new CopyRequest(Key("k3"), Key("k3-copy")) { SourceSize = 2000 }, CancellationToken.None);
+        rec!.Clear();
+        var buffer = new byte[2000];
+        await store.GetRangeAsync(new GetRangeRequest(Key("k3-copy"), new ByteRange(0, 2000)), buffer, CancellationToken.None);
+
+        Assert.Equal(body, buffer);
+        Assert.Equal("aws:kms", rec.Exchanges.Single().ResponseHeader("x-amz-server-side-encryption"));
     }
 
     [Fact]
