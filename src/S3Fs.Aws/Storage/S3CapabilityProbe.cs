@@ -8,7 +8,8 @@ namespace S3Fs.Aws.Storage;
 /// Learns what a server really does, by trying it on scratch objects under a caller-chosen prefix: whether
 /// <c>If-None-Match: *</c> and <c>If-Match</c> on PUT are enforced (and in which ETag form a correct <c>If-Match</c>
 /// is accepted, for PUT and for GET), whether UploadPartCopy with a byte range yields the right bytes, whether
-/// conditions on CompleteMultipartUpload and <c>x-amz-copy-source-if-match</c> are enforced. A feature counts only
+/// conditions on CompleteMultipartUpload, on the destination of CopyObject, and <c>x-amz-copy-source-if-match</c>
+/// are enforced. A feature counts only
 /// if the server both refuses the wrong case and accepts the right one: a server that ignores a header looks like
 /// one that honours it until the wrong case is tried. Every probe object is deleted afterwards.
 /// </summary>
@@ -109,6 +110,12 @@ internal sealed class S3CapabilityProbe
                 caps = caps with { ConditionalMultipartComplete = await ProbeConditionalCompleteAsync(dialect, ct).ConfigureAwait(false) };
             }
 
+            // 8. Conditions on the destination of CopyObject.
+            if (_options.ConditionalCopy == CapabilitySetting.Auto)
+            {
+                caps = caps with { ConditionalCopy = await ProbeConditionalCopyAsync(dialect, ct).ConfigureAwait(false) };
+            }
+
             return (caps, dialect);
         }
         finally
@@ -188,6 +195,40 @@ internal sealed class S3CapabilityProbe
                 DestinationBucket = _store.Bucket,
                 DestinationKey = _keyC,
                 ETagToMatch = dialect.FormatForWrite(WrongETag),
+            };
+            _store.Sse.Apply(r, _store.Sse.CurrentKey);
+            await _store.Client.CopyObjectAsync(r, token).ConfigureAwait(false);
+            return true;
+        }, ct).ConfigureAwait(false);
+
+    /// <summary>Copying onto an existing key: If-None-Match: * and a wrong If-Match refused, the right If-Match accepted.</summary>
+    private async Task<bool> ProbeConditionalCopyAsync(ServerDialect dialect, CancellationToken ct)
+    {
+        var target = await PutToAsync(_keyC, ProbeBody, null, null, ct).ConfigureAwait(false);
+        if (await TryAsync(() => CopyOntoCAsync(null, "*", ct)).ConfigureAwait(false) is not null || !LastRefused)
+        {
+            return false;
+        }
+
+        if (await TryAsync(() => CopyOntoCAsync(dialect.FormatForWrite(WrongETag), null, ct)).ConfigureAwait(false) is not null || !LastRefused)
+        {
+            return false;
+        }
+
+        return await TryAsync(() => CopyOntoCAsync(dialect.FormatForWrite(target), null, ct)).ConfigureAwait(false) is not null;
+    }
+
+    private async Task<bool> CopyOntoCAsync(string? ifMatch, string? ifNoneMatch, CancellationToken ct)
+        => await _store.RunAsync("CopyObject (capability probe)", _keyC, async token =>
+        {
+            var r = new CopyObjectRequest
+            {
+                SourceBucket = _store.Bucket,
+                SourceKey = _keyA,
+                DestinationBucket = _store.Bucket,
+                DestinationKey = _keyC,
+                IfMatch = ifMatch,
+                IfNoneMatch = ifNoneMatch,
             };
             _store.Sse.Apply(r, _store.Sse.CurrentKey);
             await _store.Client.CopyObjectAsync(r, token).ConfigureAwait(false);

@@ -21,6 +21,12 @@ public sealed partial class S3ObjectStore
         }
 
         CheckCondition("CopyObject", request.DestinationKey, request.DestinationCondition);
+        if (!request.DestinationCondition.IsNone && !_capabilities.ConditionalCopy)
+        {
+            throw new ObjectStoreException(ObjectStoreErrorKind.NotSupported, "CopyObject", Bucket, request.DestinationKey,
+                "this server does not honour conditions on the destination of CopyObject (capability ConditionalCopy is off); copy unconditionally or guard the key another way");
+        }
+
         var sourceKey = SourceCustomerKey(request.SourceKey, request.SourceCustomerKey);
         var trustSourceCondition = _dialect.CopySourceIfMatchHonoured;
 

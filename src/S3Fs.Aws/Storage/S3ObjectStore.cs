@@ -23,6 +23,9 @@ namespace S3Fs.Aws.Storage;
 ///   is off does NotSupported reach the caller, who degrades (read and re-upload).</item>
 /// <item>RGW ignores <c>x-amz-copy-source-if-match</c>: unless a probe showed it honoured, the store checks the
 ///   source ETag with a HEAD before a copy and again after a multipart copy.</item>
+/// <item>RGW ignores <c>If-Match</c>/<c>If-None-Match</c> on the destination of CopyObject: probed into
+///   <see cref="ObjectStoreCapabilities.ConditionalCopy"/>; a conditional copy on such a server fails with
+///   NotSupported before anything is written.</item>
 /// <item>RGW ignores conditions on CompleteMultipartUpload: probed into
 ///   <see cref="ObjectStoreCapabilities.ConditionalMultipartComplete"/>; a conditional multipart upload on such a
 ///   server fails at start with NotSupported instead of silently losing its condition.</item>
@@ -86,8 +89,8 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
         _capabilities = caps;
         _dialect = dialect;
         _logger.LogInformation(
-            "S3 capabilities of {Bucket}: UploadPartCopy={UploadPartCopy} ConditionalCreate={ConditionalCreate} ConditionalReplace={ConditionalReplace} ConditionalMultipartComplete={ConditionalMultipartComplete}; If-Match form GET={ReadForm} PUT={WriteForm}; copy-source-if-match honoured={CopySource}",
-            Bucket, caps.UploadPartCopy, caps.ConditionalCreate, caps.ConditionalReplace, caps.ConditionalMultipartComplete, dialect.ReadIfMatch, dialect.WriteIfMatch, dialect.CopySourceIfMatchHonoured);
+            "S3 capabilities of {Bucket}: UploadPartCopy={UploadPartCopy} ConditionalCreate={ConditionalCreate} ConditionalReplace={ConditionalReplace} ConditionalMultipartComplete={ConditionalMultipartComplete} ConditionalCopy={ConditionalCopy}; If-Match form GET={ReadForm} PUT={WriteForm}; copy-source-if-match honoured={CopySource}",
+            Bucket, caps.UploadPartCopy, caps.ConditionalCreate, caps.ConditionalReplace, caps.ConditionalMultipartComplete, caps.ConditionalCopy, dialect.ReadIfMatch, dialect.WriteIfMatch, dialect.CopySourceIfMatchHonoured);
         return caps;
     }
 
@@ -359,6 +362,7 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
             ConditionalCreate = o.ConditionalCreate == CapabilitySetting.Enabled,
             ConditionalReplace = o.ConditionalReplace == CapabilitySetting.Enabled,
             ConditionalMultipartComplete = o.ConditionalMultipartComplete == CapabilitySetting.Enabled,
+            ConditionalCopy = o.ConditionalCopy == CapabilitySetting.Enabled,
         };
         return o.MaxSingleCopySize is { } max ? caps with { MaxSingleCopySize = max } : caps;
     }

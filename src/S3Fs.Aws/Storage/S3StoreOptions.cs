@@ -95,6 +95,9 @@ public sealed record S3StoreOptions
     /// <summary>Auto: probed (<c>If-Match</c>/<c>If-None-Match</c> on CompleteMultipartUpload).</summary>
     public CapabilitySetting ConditionalMultipartComplete { get; init; } = CapabilitySetting.Auto;
 
+    /// <summary>Auto: probed (<c>If-Match</c>/<c>If-None-Match</c> on the destination of CopyObject).</summary>
+    public CapabilitySetting ConditionalCopy { get; init; } = CapabilitySetting.Auto;
+
     /// <summary>Objects larger than this are copied with UploadPartCopy parts. Null uses S3's 5 GB single-copy
     /// limit; tests lower it to exercise multipart copy with small objects.</summary>
     public long? MaxSingleCopySize { get; init; }

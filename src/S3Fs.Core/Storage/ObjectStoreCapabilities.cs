@@ -16,6 +16,7 @@ public sealed record ObjectStoreCapabilities
         ConditionalCreate = false,
         ConditionalReplace = false,
         ConditionalMultipartComplete = false,
+        ConditionalCopy = false,
     };
 
     /// <summary>UploadPartCopy with a source byte range.</summary>
@@ -32,6 +33,12 @@ public sealed record ObjectStoreCapabilities
     /// RGW 16 ignores them). When false, a multipart upload cannot be made conditional.
     /// </summary>
     public bool ConditionalMultipartComplete { get; init; } = true;
+
+    /// <summary>
+    /// <c>If-Match</c> and <c>If-None-Match: *</c> on the destination of CopyObject are honoured (Ceph RGW 16
+    /// ignores them). When false, a copy cannot be made conditional.
+    /// </summary>
+    public bool ConditionalCopy { get; init; } = true;
 
     /// <summary>S3 minimum for every part but the last: 5 MiB.</summary>
     public long MinPartSize { get; init; } = 5L * 1024 * 1024;

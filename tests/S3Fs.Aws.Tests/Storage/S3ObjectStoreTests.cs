@@ -280,6 +280,23 @@ public sealed class S3ObjectStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CopyAsync_DestinationConditionOnRgw_ThrowsNotSupportedAndWritesNothing()
+    {
+        // RGW 16 ignores If-None-Match / If-Match on the copy destination; the probe found that out, so the store
+        // refuses instead of silently overwriting.
+        Assert.False(_store.Capabilities.ConditionalCopy);
+        await _store.PutAsync(new PutRequest(Key("cd-src"), new byte[] { 1 }), CancellationToken.None);
+        await _store.PutAsync(new PutRequest(Key("cd-dst"), new byte[] { 2, 2 }), CancellationToken.None);
+        _recorder!.Clear();
+
+        var ex = await Assert.ThrowsAsync<ObjectStoreException>(() => _store.CopyAsync(new CopyRequest(Key("cd-src"), Key("cd-dst")) { SourceSize = 1, DestinationCondition = WriteCondition.IfNoneExists }, CancellationToken.None).AsTask());
+
+        Assert.Equal(ObjectStoreErrorKind.NotSupported, ex.Kind);
+        Assert.Empty(_recorder.Exchanges);
+        Assert.Equal(2, (await _store.HeadAsync(new HeadRequest(Key("cd-dst")), CancellationToken.None)).Size);
+    }
+
+    [Fact]
     public async Task ListAsync_MoreThan1000Objects_PaginatesGroupsAndBatchDeletes()
     {
         const int Files = 1040;

@@ -281,6 +281,23 @@ public sealed class InMemoryObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task CopyAsync_DestinationConditions_HonouredOrNotSupportedWhenCapabilityOff()
+    {
+        await PutAsync("s", "src");
+        var dst = await PutAsync("d", "dst");
+
+        var exists = await Assert.ThrowsAsync<ObjectStoreException>(() => _store.CopyAsync(new CopyRequest("s", "d") { DestinationCondition = WriteCondition.IfNoneExists }, CancellationToken.None).AsTask());
+        await _store.CopyAsync(new CopyRequest("s", "d") { DestinationCondition = WriteCondition.IfMatches(dst.ETag) }, CancellationToken.None);
+        _store.Capabilities = _store.Capabilities with { ConditionalCopy = false };
+        var off = await Assert.ThrowsAsync<ObjectStoreException>(() => _store.CopyAsync(new CopyRequest("s", "new") { DestinationCondition = WriteCondition.IfNoneExists }, CancellationToken.None).AsTask());
+
+        Assert.Equal(ObjectStoreErrorKind.PreconditionFailed, exists.Kind);
+        Assert.Equal("src", await ReadAsync(_store, "d"));
+        Assert.Equal(ObjectStoreErrorKind.NotSupported, off.Kind);
+        Assert.Null(_store.Peek("new"));
+    }
+
+    [Fact]
     public async Task ListAsync_Delimiter_GroupsCommonPrefixesAndPagesWithTokens()
     {
         foreach (var k in new[] { "d/a", "d/b/1", "d/b/2", "d/c", "d/e/1", "d/f", "other" })

@@ -136,6 +136,11 @@ public sealed partial class InMemoryObjectStore : IObjectStore
         }
 
         CheckConditionSupported("CopyObject", request.DestinationKey, request.DestinationCondition);
+        if (!request.DestinationCondition.IsNone && !Capabilities.ConditionalCopy)
+        {
+            throw Error(ObjectStoreErrorKind.NotSupported, "CopyObject", request.DestinationKey, "conditions on the copy destination are not supported (capability ConditionalCopy is off)");
+        }
+
         var source = Read("CopyObject", request.SourceKey, request.SourceIfMatch, request.SourceCustomerKey);
         var multipart = source.Body.Length > Capabilities.MaxSingleCopySize;
         if (multipart && !Capabilities.UploadPartCopy)
