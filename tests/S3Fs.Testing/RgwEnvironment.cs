@@ -72,6 +72,9 @@ public sealed class RgwEnvironment
     /// <summary>A fresh key prefix for one test, so parallel tests and runs never collide.</summary>
     public static string UniquePrefix(string testName) => $"test/{testName}/{Guid.NewGuid():N}/";
 
+    /// <summary>Reads and validates an env file without contacting the server (loopback is enforced).</summary>
+    public static RgwEnvironment FromFile(string path) => new(ParseEnvFile(path));
+
     public static string EnvFilePath => Environment.GetEnvironmentVariable("S3FS_TEST_ENV") is { Length: > 0 } p ? p : DefaultEnvFile;
 
     private static async Task<RgwEnvironment> LoadOrStartAsync()

@@ -149,7 +149,7 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
                 request.Key,
                 response.ContentLength,
                 ETag.Parse(response.ETag),
-                new DateTimeOffset(response.LastModified ?? DateTime.UnixEpoch),
+                ToUtc(response.LastModified),
                 ReadMetadata(response.Metadata, response.Headers.ContentType));
             if (request.IfMatch is { } expected && info.ETag != expected)
             {
@@ -180,7 +180,7 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
             };
             var response = await _client.ListObjectsV2Async(r, ct).ConfigureAwait(false);
             var objects = (response.S3Objects ?? []).Select(o => new ListEntry(
-                o.Key, o.Size ?? 0, ETag.Parse(o.ETag), new DateTimeOffset(o.LastModified ?? DateTime.UnixEpoch))).ToList();
+                o.Key, o.Size ?? 0, ETag.Parse(o.ETag), ToUtc(o.LastModified))).ToList();
             var prefixes = response.CommonPrefixes ?? [];
             var next = response.IsTruncated == true ? response.NextContinuationToken : null;
             return new ListPage(objects, prefixes, string.IsNullOrEmpty(next) ? null : next);
@@ -352,6 +352,11 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
 
         return new ObjectMetadata { UserMetadata = user, ContentType = string.IsNullOrEmpty(contentType) ? null : contentType };
     }
+
+    /// <summary>The SDK parses HTTP dates as UTC but may label them Local or Unspecified; pin them to UTC.</summary>
+    private static DateTimeOffset ToUtc(DateTime? value) => value is not { } v
+        ? DateTimeOffset.UnixEpoch
+        : new DateTimeOffset(v.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : v.ToUniversalTime());
 
     private static ObjectStoreCapabilities ConfiguredCapabilities(S3StoreOptions o)
     {

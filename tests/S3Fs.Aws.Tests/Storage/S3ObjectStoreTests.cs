@@ -52,6 +52,7 @@ public sealed class S3ObjectStoreTests : IAsyncLifetime
 
         Assert.Equal(put.ETag, head.ETag);
         Assert.Equal(1000, head.Size);
+        Assert.InRange(head.LastModified, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(5));
         Assert.Equal("application/x-s3fs-test", head.Metadata.ContentType);
         Assert.Equal("33188", head.Metadata.UserMetadata["mode"]); // names come back lower-cased
         Assert.Equal("abc123", head.Metadata.UserMetadata["s3fs-file-id"]);
@@ -332,6 +333,7 @@ public sealed class S3ObjectStoreTests : IAsyncLifetime
         Assert.Equal(Files, objects.Distinct().Count());
         Assert.Equal(Enumerable.Range(0, Dirs).Select(i => $"{root}d{i}/").Order(StringComparer.Ordinal), prefixes.Order(StringComparer.Ordinal));
         Assert.All(first.Objects, o => Assert.Equal(1, o.Size));
+        Assert.All(first.Objects, o => Assert.InRange(o.LastModified, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(5)));
 
         // Recursive, small pages.
         var all = new List<string>();
