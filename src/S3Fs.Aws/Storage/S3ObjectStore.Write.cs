@@ -34,6 +34,13 @@ public sealed partial class S3ObjectStore
                 return new PutResult(ETag.Parse(response.ETag));
             }, cancellationToken).ConfigureAwait(false);
         }
+        catch (ObjectStoreException ex) when (ex.Kind == ObjectStoreErrorKind.NotFound && request.Condition.IfMatch is not null)
+        {
+            // AWS answers If-Match on a missing key with 404, Ceph RGW with 412. Callers get one answer for both:
+            // the version they saw is no longer the current one.
+            throw new ObjectStoreException(ObjectStoreErrorKind.PreconditionFailed, "PutObject", Bucket, request.Key,
+                $"If-Match {request.Condition.IfMatch}: the object no longer exists", ex);
+        }
         catch (ObjectStoreException ex) when (ex.Kind == ObjectStoreErrorKind.PreconditionFailed && !request.Condition.IsNone && attempts > 1)
         {
             // A conditional PUT whose first attempt succeeded but whose response was lost is refused on retry

@@ -17,6 +17,8 @@ namespace S3Fs.Aws.Storage;
 /// <item>RGW accepts a correct <c>If-Match</c> only unquoted, AWS the RFC quoted form: the form is probed and
 ///   used for GET and PUT alike (<see cref="ETagHeaderForm"/>). Every GET also checks the returned ETag, so a server
 ///   that ignored <c>If-Match</c> still cannot mix versions.</item>
+/// <item>RGW answers <c>If-Match</c> on a missing key with 412 where AWS answers 404: both become
+///   PreconditionFailed.</item>
 /// <item>RGW's CompleteMultipartUpload returns an empty ETag: the store then HEADs the object for it.</item>
 /// <item>RGW answers CopyObject of an SSE-C or SSE-KMS source with 501 (mapped to NotSupported), yet copies the
 ///   same source with UploadPartCopy: the store then copies with UploadPartCopy parts, and only when that capability

@@ -151,6 +151,16 @@ public sealed class S3ObjectStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PutAsync_IfMatchOnMissingKey_ThrowsPreconditionFailed()
+    {
+        var ex = await Assert.ThrowsAsync<ObjectStoreException>(() => _store.PutAsync(new PutRequest(Key("gone"), new byte[] { 1 }) { Condition = WriteCondition.IfMatches(new ETag("0123456789abcdef0123456789abcdef")) }, CancellationToken.None).AsTask());
+
+        Assert.Equal(ObjectStoreErrorKind.PreconditionFailed, ex.Kind);
+        var head = await Assert.ThrowsAsync<ObjectStoreException>(() => _store.HeadAsync(new HeadRequest(Key("gone")), CancellationToken.None).AsTask());
+        Assert.Equal(ObjectStoreErrorKind.NotFound, head.Kind);
+    }
+
+    [Fact]
     public async Task MultipartUpload_PartsUploadedConcurrently_AssemblesInPartOrder()
     {
         var parts = new[] { Rgw.RandomBytes(5 * MiB, 10), Rgw.RandomBytes(5 * MiB, 11), Rgw.RandomBytes(MiB + 7, 12) };

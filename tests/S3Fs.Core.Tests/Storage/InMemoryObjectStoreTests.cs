@@ -129,7 +129,7 @@ public sealed class InMemoryObjectStoreTests : IDisposable
 
         Assert.Equal(ObjectStoreErrorKind.PreconditionFailed, dup.Kind);
         Assert.Equal(ObjectStoreErrorKind.PreconditionFailed, stale.Kind);
-        Assert.Equal(ObjectStoreErrorKind.NotFound, missing.Kind); // S3 answers If-Match on a missing key with 404
+        Assert.Equal(ObjectStoreErrorKind.PreconditionFailed, missing.Kind); // as S3ObjectStore reports it
         Assert.Equal("2", await ReadAsync(_store, "c"));
         Assert.NotEqual(v1.ETag, v2.ETag);
     }

@@ -267,8 +267,9 @@ public sealed partial class InMemoryObjectStore : IObjectStore
 
         if (condition.IfMatch is { } expected && (existing is null || existing.ETag != expected))
         {
-            throw Error(existing is null ? ObjectStoreErrorKind.NotFound : ObjectStoreErrorKind.PreconditionFailed, operation, key,
-                existing is null ? $"If-Match {expected} but the key does not exist" : $"If-Match {expected} does not match the current ETag {existing.ETag}");
+            // S3ObjectStore reports a missing key under If-Match as PreconditionFailed too (AWS says 404, RGW 412).
+            throw Error(ObjectStoreErrorKind.PreconditionFailed, operation, key,
+                existing is null ? $"If-Match {expected}: the object no longer exists" : $"If-Match {expected} does not match the current ETag {existing.ETag}");
         }
     }
 
