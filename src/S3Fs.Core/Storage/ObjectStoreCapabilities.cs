@@ -15,6 +15,8 @@ public sealed record ObjectStoreCapabilities
         UploadPartCopy = false,
         ConditionalCreate = false,
         ConditionalReplace = false,
+        ConditionalMultipartComplete = false,
+        ConditionalCopy = false,
     };
 
     /// <summary>UploadPartCopy with a source byte range.</summary>
@@ -25,6 +27,18 @@ public sealed record ObjectStoreCapabilities
 
     /// <summary><c>If-Match</c> on PUT is honoured.</summary>
     public bool ConditionalReplace { get; init; } = true;
+
+    /// <summary>
+    /// <c>If-Match</c> and <c>If-None-Match: *</c> on CompleteMultipartUpload are honoured (AWS since 2024; Ceph
+    /// RGW 16 ignores them). When false, a multipart upload cannot be made conditional.
+    /// </summary>
+    public bool ConditionalMultipartComplete { get; init; } = true;
+
+    /// <summary>
+    /// <c>If-Match</c> and <c>If-None-Match: *</c> on the destination of CopyObject are honoured (Ceph RGW 16
+    /// ignores them). When false, a copy cannot be made conditional.
+    /// </summary>
+    public bool ConditionalCopy { get; init; } = true;
 
     /// <summary>S3 minimum for every part but the last: 5 MiB.</summary>
     public long MinPartSize { get; init; } = 5L * 1024 * 1024;
