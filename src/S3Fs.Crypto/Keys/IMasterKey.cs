@@ -25,12 +25,22 @@ public interface IMasterKey : IDisposable
     ValueTask<DataKey> UnwrapAsync(ReadOnlyMemory<byte> wrapped, ReadOnlyMemory<byte> context, CancellationToken cancellationToken);
 }
 
-/// <summary>No configured key can open an object's data key, or a key service refused.</summary>
+/// <summary>
+/// No configured key can open an object's data key, or a key service refused. The message names the provider and
+/// key id and says what to do; it never contains key material.
+/// </summary>
 public sealed class KeyUnavailableException : Exception
 {
     public KeyUnavailableException(string message, Exception? inner = null)
         : base(message, inner)
     {
+    }
+
+    public KeyUnavailableException(string provider, string keyId, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        Provider = provider;
+        KeyId = keyId;
     }
 
     public KeyUnavailableException()
@@ -41,4 +51,10 @@ public sealed class KeyUnavailableException : Exception
         : base(message)
     {
     }
+
+    /// <summary>The provider of the key that was needed, when known.</summary>
+    public string? Provider { get; }
+
+    /// <summary>The id of the key that was needed, when known.</summary>
+    public string? KeyId { get; }
 }
