@@ -130,6 +130,12 @@ public static class EnvelopeCodec
             throw new EnvelopeFormatException(MetadataKeys.WrappedKey, string.Empty, "the wrapped key is empty.");
         }
 
+        if (wrapped.Length > FormatV1.MaxWrappedKeySize)
+        {
+            // 513 and 512 bytes have the same base64 length, so the text-length check alone does not catch this.
+            throw new EnvelopeFormatException(MetadataKeys.WrappedKey, fields[MetadataKeys.WrappedKey], $"the wrapped key is {wrapped.Length} bytes, longer than the {FormatV1.MaxWrappedKeySize} bytes v1 allows.");
+        }
+
         var commitment = ParseBase64(fields, MetadataKeys.KeyCommitment, Base64Length(FormatV1.CommitmentSize));
         if (commitment.Length != FormatV1.CommitmentSize)
         {

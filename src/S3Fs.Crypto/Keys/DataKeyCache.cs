@@ -99,6 +99,15 @@ public sealed class DataKeyCache : IDisposable
 
     public override string ToString() => $"DataKeyCache({Count} keys, redacted)";
 
+    /// <summary>The stored keys, most recently used first, so tests can check eviction zeroes them.</summary>
+    internal IEnumerable<DataKey> EntriesForTest()
+    {
+        lock (_lock)
+        {
+            return _lru.Select(e => e.Key).ToList();
+        }
+    }
+
     private bool TryGet(UInt128 id, out DataKey key)
     {
         lock (_lock)
