@@ -21,7 +21,11 @@ public interface IMasterKey : IDisposable
     /// <summary>Wraps <paramref name="dataKey"/>, binding <paramref name="context"/> (fields decryption depends on).</summary>
     ValueTask<byte[]> WrapAsync(DataKey dataKey, ReadOnlyMemory<byte> context, CancellationToken cancellationToken);
 
-    /// <summary>Unwraps; throws <see cref="KeyUnavailableException"/> or <see cref="System.Security.Cryptography.CryptographicException"/> on failure.</summary>
+    /// <summary>
+    /// Unwraps. Throws <see cref="KeyUnavailableException"/> when the key cannot be used at all (public key only, key
+    /// service refused or unreachable), and <see cref="System.Security.Cryptography.CryptographicException"/> when the
+    /// blob or its context does not authenticate, which FileCipherFactory reports as an integrity error.
+    /// </summary>
     ValueTask<DataKey> UnwrapAsync(ReadOnlyMemory<byte> wrapped, ReadOnlyMemory<byte> context, CancellationToken cancellationToken);
 }
 
