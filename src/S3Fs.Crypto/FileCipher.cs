@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using S3Fs.Crypto.Ciphers;
 using S3Fs.Crypto.Format;
 
@@ -16,7 +17,7 @@ public sealed class FileCipher : IDisposable
     {
         Envelope = envelope;
         Layout = envelope.Layout;
-        Metadata = EnvelopeCodec.Encode(envelope);
+        Metadata = new ReadOnlyDictionary<string, string>(EnvelopeCodec.Encode(envelope));
         _cipher = cipher;
         ObjectKey = objectKey;
     }

@@ -78,7 +78,7 @@ public class MutationTests
         var b = (byte[])body.Clone();
         var field = MetadataKeys.All[random.Next(MetadataKeys.All.Count)];
         var other = others[random.Next(others.Count)];
-        switch (random.Next(14))
+        switch (random.Next(15))
         {
             case 0:
                 b[random.Next(b.Length)] ^= (byte)(1 << random.Next(8));
@@ -113,6 +113,12 @@ public class MutationTests
             case 12:
                 m[field] = RandomPrintable(random);
                 return (m, b, $"random {field}");
+            case 13:
+                // Cut at a block boundary: every remaining block still authenticates; only the final flag catches it.
+                var blocks = b.Length / (B + 28);
+                return blocks >= 1 && b.Length > B + 28
+                    ? (m, b[..(random.Next(1, blocks + 1) * (B + 28) % b.Length)], "cut at a block boundary")
+                    : (m, [], "cut to nothing");
             default:
                 b.AsSpan(random.Next(b.Length)).Clear();
                 return (m, b, "zero body tail");

@@ -47,7 +47,7 @@ public sealed class RsaMasterKey : IMasterKey
     {
         KeyFiles.EnsureExists(path, What);
         using var content = KeyFiles.ReadSecret(path, What);
-        var text = new char[content.Array.Length];
+        var text = GC.AllocateArray<char>(content.Array.Length, pinned: true);
         try
         {
             for (var i = 0; i < text.Length; i++)
