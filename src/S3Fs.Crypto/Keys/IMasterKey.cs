@@ -21,16 +21,30 @@ public interface IMasterKey : IDisposable
     /// <summary>Wraps <paramref name="dataKey"/>, binding <paramref name="context"/> (fields decryption depends on).</summary>
     ValueTask<byte[]> WrapAsync(DataKey dataKey, ReadOnlyMemory<byte> context, CancellationToken cancellationToken);
 
-    /// <summary>Unwraps; throws <see cref="KeyUnavailableException"/> or <see cref="System.Security.Cryptography.CryptographicException"/> on failure.</summary>
+    /// <summary>
+    /// Unwraps. Throws <see cref="KeyUnavailableException"/> when the key cannot be used at all (public key only, key
+    /// service refused or unreachable), and <see cref="System.Security.Cryptography.CryptographicException"/> when the
+    /// blob or its context does not authenticate, which FileCipherFactory reports as an integrity error.
+    /// </summary>
     ValueTask<DataKey> UnwrapAsync(ReadOnlyMemory<byte> wrapped, ReadOnlyMemory<byte> context, CancellationToken cancellationToken);
 }
 
-/// <summary>No configured key can open an object's data key, or a key service refused.</summary>
+/// <summary>
+/// No configured key can open an object's data key, or a key service refused. The message names the provider and
+/// key id and says what to do; it never contains key material.
+/// </summary>
 public sealed class KeyUnavailableException : Exception
 {
     public KeyUnavailableException(string message, Exception? inner = null)
         : base(message, inner)
     {
+    }
+
+    public KeyUnavailableException(string provider, string keyId, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        Provider = provider;
+        KeyId = keyId;
     }
 
     public KeyUnavailableException()
@@ -41,4 +55,10 @@ public sealed class KeyUnavailableException : Exception
         : base(message)
     {
     }
+
+    /// <summary>The provider of the key that was needed, when known.</summary>
+    public string? Provider { get; }
+
+    /// <summary>The id of the key that was needed, when known.</summary>
+    public string? KeyId { get; }
 }
