@@ -121,7 +121,7 @@ public sealed class KmsMasterKey : IMasterKey
                 throw KmsErrorMapper.Map(e, DescribeKeyOperation, identifier.Value, region, client.Config.MaxErrorRetry + 1);
             }
 
-            if (metadata.KeyUsage != KeyUsageType.ENCRYPT_DECRYPT || (metadata.KeySpec is not null && metadata.KeySpec != KeySpec.SYMMETRIC_DEFAULT))
+            if (metadata.KeyUsage != KeyUsageType.ENCRYPT_DECRYPT || (metadata.KeySpec is not null && metadata.KeySpec != Amazon.KeyManagementService.KeySpec.SYMMETRIC_DEFAULT))
             {
                 var cause = new KmsFailureException(
                     KmsFailureKind.InvalidKeyUsage,
