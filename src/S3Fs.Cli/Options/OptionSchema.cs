@@ -41,6 +41,18 @@ internal static class OptionSchema
             Default = "when_supported (or AWS_REQUEST_CHECKSUM_CALCULATION)",
             Example = "when_required",
         },
+        new("upload_part_copy", OptionKind.Choice, "Whether the server supports UploadPartCopy (used to keep unchanged ranges of a large file server-side when part of it changes). 'auto' probes it once at startup.")
+        {
+            Choices = ["auto", "true", "false"],
+            Default = "auto",
+            Example = "false",
+        },
+        new("conditional_writes", OptionKind.Choice, "Whether the server honours If-Match / If-None-Match on writes (used to avoid overwriting a concurrent creation). 'auto' probes it once at startup.")
+        {
+            Choices = ["auto", "true", "false"],
+            Default = "auto",
+            Example = "auto",
+        },
         new("allow_http_sse_c", OptionKind.Boolean, "Allow SSE-C customer keys to be sent over plain http:// (only for a local test server: anyone on the path sees the key).")
         {
             Default = "false",
