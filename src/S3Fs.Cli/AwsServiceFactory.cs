@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Logging;
+using S3Fs.Aws.Kms;
 using S3Fs.Aws.Storage;
 using S3Fs.Cli.Commands;
 using S3Fs.Cli.Options;
 using S3Fs.Core.Storage;
+using S3Fs.Crypto.Keys;
 
 namespace S3Fs.Cli;
 
@@ -28,6 +30,25 @@ internal sealed class AwsServiceFactory(ILoggerFactory loggerFactory) : IService
         {
             store.Dispose();
             throw;
+        }
+    }
+
+    public async ValueTask<IMasterKey> CreateKmsKeyAsync(KmsKeySpec spec, EncryptionSettings encryption, ConnectionSettings connection, CancellationToken cancellationToken)
+    {
+        var options = new KmsMasterKeyOptions
+        {
+            Key = spec.KeyId,
+            Region = encryption.KmsRegion ?? connection.Region,
+            Endpoint = encryption.KmsEndpoint,
+            EncryptionContext = encryption.KmsContext,
+        };
+        try
+        {
+            return await KmsMasterKey.CreateAsync(options, null, null, loggerFactory.CreateLogger<KmsMasterKey>(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException e)
+        {
+            throw new OptionsException(new OptionError(new OptionSource("options", 0), e.Message));
         }
     }
 

@@ -1,5 +1,6 @@
 using S3Fs.Cli.Options;
 using S3Fs.Core.Storage;
+using S3Fs.Crypto.Keys;
 
 namespace S3Fs.Cli.Commands;
 
@@ -15,4 +16,7 @@ internal interface IServiceFactory
     /// the probe and never write. The caller disposes the store if it is disposable.
     /// </summary>
     ValueTask<IObjectStore> CreateStoreAsync(ConnectionSettings connection, OptionSet options, bool forWriting, CancellationToken cancellationToken);
+
+    /// <summary>A KMS master key (DescribeKey once, to resolve aliases to the key ARN recorded in envelopes).</summary>
+    ValueTask<IMasterKey> CreateKmsKeyAsync(KmsKeySpec spec, EncryptionSettings encryption, ConnectionSettings connection, CancellationToken cancellationToken);
 }
