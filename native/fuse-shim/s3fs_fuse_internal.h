@@ -20,7 +20,12 @@ struct s3fs_fuse_session {
     char *mountpoint;        /* copy of what was mounted, for s3fs_fuse_session_request_unmount */
     uint32_t max_io;
     uint32_t max_background;
+    uint64_t init_unique;            /* INIT request id until its reply was written (s3fs_fuse_io.c) */
+    int32_t kernel_parallel_dirops;  /* the kernel offered FUSE_PARALLEL_DIROPS */
 };
+
+/* Installs the device I/O hooks that fix up the INIT reply (s3fs_fuse_io.c); after mount. 0 or -errno. */
+int s3fs_fuse_install_io_hooks(struct s3fs_fuse_session *s);
 
 /* The fixed table of C callbacks (s3fs_fuse_ops.c). */
 extern const struct fuse_lowlevel_ops s3fs_fuse_ops;

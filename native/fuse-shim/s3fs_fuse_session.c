@@ -145,6 +145,11 @@ int32_t s3fs_fuse_session_mount(s3fs_fuse_session *session, const char *mountpoi
         return -1;
     }
     session->mountpoint = copy;
+    int err = s3fs_fuse_install_io_hooks(session);
+    if (err != 0) {
+        /* Not fatal: the mount works, lookups in one directory are just serialised by the kernel. */
+        fuse_log(FUSE_LOG_WARNING, "s3fs_fuse: device I/O hooks not installed (%d): parallel lookups disabled\n", err);
+    }
     return 0;
 }
 

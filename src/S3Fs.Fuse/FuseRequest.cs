@@ -198,7 +198,7 @@ internal sealed class FuseRequest
     }
 
     /// <summary>Answers with bytes (read data, readdir buffers, xattr values); libfuse copies them before returning.</summary>
-    public unsafe int ReplyBuffer(ReadOnlySpan<byte> data)
+    public int ReplyBuffer(ReadOnlySpan<byte> data)
     {
         if (!TryBeginReply())
         {
@@ -207,10 +207,13 @@ internal sealed class FuseRequest
 
         try
         {
-            // SAFETY: data is pinned for the call; s3fs_fuse_reply_buf writes it to /dev/fuse before returning and keeps no pointer.
-            fixed (byte* p = data)
+            unsafe
             {
-                return Interop.Shim.s3fs_fuse_reply_buf(Handle, p, (ulong)data.Length);
+                // SAFETY: data is pinned for the call; s3fs_fuse_reply_buf writes it to /dev/fuse before returning and keeps no pointer.
+                fixed (byte* p = data)
+                {
+                    return Interop.Shim.s3fs_fuse_reply_buf(Handle, p, (ulong)data.Length);
+                }
             }
         }
         finally
@@ -219,7 +222,7 @@ internal sealed class FuseRequest
         }
     }
 
-    public unsafe int ReplyReadLink(string target)
+    public int ReplyReadLink(string target)
     {
         if (!TryBeginReply())
         {
@@ -230,11 +233,13 @@ internal sealed class FuseRequest
         {
             byte[] bytes = new byte[Encoding.UTF8.GetByteCount(target) + 1];
             Encoding.UTF8.GetBytes(target, bytes);
-
-            // SAFETY: bytes is NUL-terminated (last element left 0) and pinned for the call; libfuse copies it.
-            fixed (byte* p = bytes)
+            unsafe
             {
-                return Interop.Shim.s3fs_fuse_reply_readlink(Handle, p);
+                // SAFETY: bytes is NUL-terminated (last element left 0) and pinned for the call; libfuse copies it.
+                fixed (byte* p = bytes)
+                {
+                    return Interop.Shim.s3fs_fuse_reply_readlink(Handle, p);
+                }
             }
         }
         finally

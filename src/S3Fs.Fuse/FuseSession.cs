@@ -257,6 +257,8 @@ public sealed class FuseSession : IAsyncDisposable, IDisposable
 
     private unsafe int RunNativeLoop()
     {
+        // SAFETY: config (below) lives in this frame for the whole blocking call; the shim copies it into libfuse's own
+        // loop configuration before any worker starts. The SafeHandle stays referenced for the call's duration.
         var config = new Interop.Shim.s3fs_loop_config
         {
             clone_fd = _options.CloneFd ? 1 : 0,
@@ -264,8 +266,6 @@ public sealed class FuseSession : IAsyncDisposable, IDisposable
             max_threads = _options.MaxThreads,
         };
 
-        // SAFETY: config lives in this frame for the whole blocking call; the shim copies it into libfuse's own
-        // loop configuration before any worker starts. The SafeHandle stays referenced for the call's duration.
         return Interop.Shim.s3fs_fuse_session_loop(_handle, &config);
     }
 

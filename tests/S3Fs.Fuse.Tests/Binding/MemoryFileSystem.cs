@@ -52,6 +52,9 @@ public sealed class MemoryFileSystem : IFileSystem
 
     public ConcurrentQueue<RenameFlags> RenameFlagsSeen { get; } = new();
 
+    /// <summary>Per readdir call: entries the sink accepted, and whether it refused one (reply buffer full).</summary>
+    public ConcurrentQueue<(bool Plus, int Accepted, bool Full)> ReadDirBatches { get; } = new();
+
     public SetAttrRequest? LastSetAttr { get; private set; }
 
     public int Pending => Volatile.Read(ref _pending);
@@ -429,18 +432,24 @@ public sealed class MemoryFileSystem : IFileSystem
             }
         }
 
+        int accepted = 0;
+        bool full = false;
         foreach (var (entry, reply) in batch)
         {
             if (!sink.TryAdd(entry, sink.WantsAttributes ? reply : null))
             {
+                full = true;
                 break;
             }
 
+            accepted++;
             if (sink.WantsAttributes && entry.Name is not ("." or ".."))
             {
                 LookupCounts.AddOrUpdate(entry.Inode, 1, (_, n) => n + 1);
             }
         }
+
+        ReadDirBatches.Enqueue((sink.WantsAttributes, accepted, full));
     }
 
     public async ValueTask ReleaseDirAsync(long inode, ulong handle, CancellationToken cancellationToken)

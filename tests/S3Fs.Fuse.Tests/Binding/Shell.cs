@@ -21,6 +21,7 @@ public static class Shell
         }
 
         psi.Environment["LC_ALL"] = "C"; // stable error texts ("No such file or directory")
+        psi.Environment["TZ"] = "UTC";
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -11,13 +11,20 @@ public sealed class TestMount : IAsyncDisposable
     /// <summary>Generous bound for anything that should take milliseconds; only ever reached when something hangs.</summary>
     public static readonly TimeSpan HangTimeout = TimeSpan.FromSeconds(30);
 
-    private TestMount(MemoryFileSystem fs, FuseSession session, string root, ListLogger logger)
+    /// <summary>How long a requested unmount may take before the test aborts the kernel connection instead.</summary>
+    private static readonly TimeSpan UnmountGrace = TimeSpan.FromSeconds(10);
+
+    private TestMount(MemoryFileSystem fs, FuseSession session, string root, ListLogger logger, string device)
     {
         Fs = fs;
         Session = session;
         Root = root;
         Logger = logger;
+        Device = device;
     }
+
+    /// <summary>st_dev of the mount: names its connection under /sys/fs/fuse/connections.</summary>
+    public string Device { get; }
 
     public MemoryFileSystem Fs { get; }
 
@@ -38,7 +45,8 @@ public sealed class TestMount : IAsyncDisposable
         {
             using var cts = new CancellationTokenSource(HangTimeout);
             var session = await FuseSession.MountAsync(fs, options, logger, cts.Token);
-            return new TestMount(fs, session, root, logger);
+            string device = (await Shell.CheckAsync("stat", "-c", "%d", root)).Trim();
+            return new TestMount(fs, session, root, logger, device);
         }
         catch
         {
@@ -57,6 +65,10 @@ public sealed class TestMount : IAsyncDisposable
     public static bool IsMounted(string path) =>
         File.ReadLines("/proc/mounts").Any(line => line.Split(' ') is [_, var mountPoint, ..] && mountPoint == path);
 
+    /// <summary>The /proc/mounts fields (source, mount point, type, options, ...) of the mount at <paramref name="path"/>.</summary>
+    public static string[] MountFields(string path) =>
+        File.ReadLines("/proc/mounts").Select(line => line.Split(' ')).Single(fields => fields[1] == path);
+
     public string PathOf(string relative) => Path.Combine(Root, relative);
 
     /// <summary>Unmounts with fusermount3 (as a user would) and waits for the session to finish.</summary>
@@ -71,15 +83,47 @@ public sealed class TestMount : IAsyncDisposable
         try
         {
             Session.Unmount();
-            await Session.WaitAsync().WaitAsync(HangTimeout);
-        }
-        catch (Exception)
-        {
-            // Tests that care about the outcome of teardown await WaitAsync themselves.
+            if (!await FinishesAsync(Session.WaitAsync(), UnmountGrace))
+            {
+                // Something still blocks inside the mount (a failed test left a syscall waiting on the core). A
+                // lazy unmount would keep the connection alive for it, and a thread of this very process stuck on
+                // its own FUSE mount can even keep the process from exiting: abort the connection.
+                await AbortConnectionAsync();
+                await FinishesAsync(Session.WaitAsync(), HangTimeout);
+            }
         }
         finally
         {
             await CleanUpAsync(Root);
+        }
+    }
+
+    /// <summary>Writes to /sys/fs/fuse/connections/N/abort: every pending request fails with ENOTCONN at once.</summary>
+    public async Task AbortConnectionAsync()
+    {
+        const string Connections = "/sys/fs/fuse/connections";
+        if (!Directory.Exists(Path.Combine(Connections, Device)))
+        {
+            await Shell.RunAsync("mount", "-t", "fusectl", "fusectl", Connections);
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(Connections, Device, "abort"), "1");
+    }
+
+    private static async Task<bool> FinishesAsync(Task task, TimeSpan timeout)
+    {
+        try
+        {
+            await task.WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        catch (Exception)
+        {
+            return true; // finished, with an error the test itself asserts on if it cares
         }
     }
 
