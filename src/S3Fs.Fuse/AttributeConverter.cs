@@ -72,6 +72,17 @@ internal static class AttributeConverter
         keep_cache = reply.KeepCache ? 1u : 0u,
     };
 
+    /// <summary>
+    /// For a directory the kernel's "page cache" is its readdir cache: KeepCache both fills it (FOPEN_CACHE_DIR)
+    /// and keeps what an earlier open cached (FOPEN_KEEP_CACHE), so a repeated listing costs no request at all.
+    /// </summary>
+    public static Interop.Shim.s3fs_open_out ToOpenDirOut(OpenReply reply) => new()
+    {
+        fh = reply.Handle,
+        keep_cache = reply.KeepCache ? 1u : 0u,
+        cache_readdir = reply.KeepCache ? 1u : 0u,
+    };
+
     public static Interop.Shim.s3fs_statfs ToStatFs(FsStats stats) => new()
     {
         bsize = (ulong)stats.BlockSize,

@@ -72,6 +72,12 @@ public sealed record FuseMountOptions
         {
             errors.Add($"mount point '{MountPoint}': must be an absolute path");
         }
+        else if (IsListedAsMount(MountPoint) && UnreadableReason(MountPoint) is { } reason)
+        {
+            // Typically a FUSE mount whose process died: the kernel may still answer stat from its cache, but
+            // opening the directory fails (transport endpoint is not connected).
+            errors.Add($"mount point '{MountPoint}': already a mount point that cannot be read ({reason}); if its filesystem process is gone, unmount it first: fusermount3 -u -z {MountPoint}");
+        }
         else if (!Directory.Exists(MountPoint))
         {
             errors.Add($"mount point '{MountPoint}': no such directory; create it first (mkdir -p)");
@@ -112,4 +118,46 @@ public sealed record FuseMountOptions
             throw new ArgumentException("Invalid FUSE mount options: " + string.Join("; ", errors));
         }
     }
+
+    /// <summary>Whether /proc/self/mounts lists <paramref name="path"/> as a mount point (fields escape space, tab, newline and backslash as octal).</summary>
+    private static bool IsListedAsMount(string path)
+    {
+        const string Mounts = "/proc/self/mounts";
+        if (!File.Exists(Mounts))
+        {
+            return false;
+        }
+
+        string trimmed = path.Length > 1 ? path.TrimEnd('/') : path;
+        foreach (string line in File.ReadLines(Mounts))
+        {
+            string[] fields = line.Split(' ');
+            if (fields.Length > 1 && Unescape(fields[1]) == trimmed)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string? UnreadableReason(string directory)
+    {
+        try
+        {
+            using var entries = Directory.EnumerateFileSystemEntries(directory).GetEnumerator();
+            entries.MoveNext();
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return ex.Message;
+        }
+    }
+
+    private static string Unescape(string field) =>
+        field.Replace("\\040", " ", StringComparison.Ordinal)
+             .Replace("\\011", "\t", StringComparison.Ordinal)
+             .Replace("\\012", "\n", StringComparison.Ordinal)
+             .Replace("\\134", "\\", StringComparison.Ordinal);
 }

@@ -127,7 +127,7 @@ internal sealed partial class FuseOperations
         try
         {
             var open = await _fs.OpenDirAsync(inode, q.Token).ConfigureAwait(false);
-            if (q.ReplyOpen(AttributeConverter.ToOpenOut(open)) != 0)
+            if (q.ReplyOpen(AttributeConverter.ToOpenDirOut(open)) != 0)
             {
                 Log.ReplyRefused(_logger, q.Opcode, q.Inode);
                 _ = ReleaseOrphanAsync(inode, open.Handle, directory: true);

@@ -203,6 +203,28 @@ public sealed class FuseNamespaceTests
         Assert.True(fs.LookupCounts.GetValueOrDefault(fs.InodeOf("plus/p7")) >= 1, "a readdirplus entry counts as a lookup");
     }
 
+    [Theory]
+    [InlineData("cached-dir", true)]
+    [InlineData("plain-dir", false)]
+    public async Task OpenDir_KeepCache_RepeatedListingServedByKernelCache(string directory, bool cached)
+    {
+        var fs = new MemoryFileSystem();
+        fs.AddDirectory(directory);
+        for (int i = 0; i < 50; i++)
+        {
+            fs.AddFile($"{directory}/e{i}", []);
+        }
+
+        await using var mount = await TestMount.StartAsync(fs);
+        string first = await Shell.CheckAsync("ls", mount.PathOf(directory));
+        int listings = fs.ReadDirBatches.Count;
+
+        string second = await Shell.CheckAsync("ls", mount.PathOf(directory));
+
+        Assert.Equal(first, second);
+        Assert.Equal(cached, fs.ReadDirBatches.Count == listings);
+    }
+
     [Fact]
     public async Task Unlink_File_KernelForgetsTheInode()
     {

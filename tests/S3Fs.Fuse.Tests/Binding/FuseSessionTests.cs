@@ -129,6 +129,40 @@ public sealed class FuseSessionTests
     }
 
     [Fact]
+    public async Task MountAsync_CloneFdAndFewThreads_ServesRequests()
+    {
+        await using var mount = await TestMount.StartAsync(configure: o => o with { CloneFd = true, MaxThreads = 2, MaxIdleThreads = 1 });
+        byte[] data = FuseFileIoTests.RandomBytes(3 * 1024 * 1024, seed: 7);
+
+        await Shell.IoAsync(() => File.WriteAllBytes(mount.PathOf("c.bin"), data));
+
+        Assert.Equal(data, await Shell.IoAsync(() => File.ReadAllBytes(mount.PathOf("c.bin"))));
+    }
+
+    [Fact]
+    public async Task MountAsync_StaleMountPointOfADeadSession_SaysHowToUnmountIt()
+    {
+        await using var dead = await TestMount.StartAsync();
+        await dead.AbortConnectionAsync(); // the mount stays, its connection is gone: what a crashed daemon leaves
+        await dead.Session.WaitAsync().WaitAsync(TestMount.HangTimeout);
+        Assert.True(TestMount.IsMounted(dead.Root));
+
+        ArgumentException? error = null;
+        try
+        {
+            await using var unexpected = await FuseSession.MountAsync(new MemoryFileSystem(), new FuseMountOptions { MountPoint = dead.Root });
+        }
+        catch (ArgumentException ex)
+        {
+            error = ex;
+        }
+
+        Assert.NotNull(error);
+        Assert.Contains("Transport endpoint is not connected", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"fusermount3 -u -z {dead.Root}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MountAsync_TwoSessions_EachServesItsOwnFileSystem()
     {
         var first = new MemoryFileSystem();

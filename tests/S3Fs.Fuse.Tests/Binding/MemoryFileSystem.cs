@@ -8,7 +8,8 @@ namespace S3Fs.Fuse.Tests.Binding;
 /// A small in-memory <see cref="IFileSystem"/> for testing the FUSE binding through real mounts, without the
 /// real core. Every operation goes through <see cref="Hook"/> first, so a test can delay it, block it on a gate,
 /// observe its cancellation token or make it throw; counters record what reached the "core" (request sizes,
-/// fsyncs, forgets, lookups, concurrency). Files whose name starts with "direct-" are opened with direct I/O.
+/// fsyncs, forgets, lookups, concurrency). Files whose name starts with "direct-" are opened with direct I/O;
+/// directories whose name starts with "cached-" are opened with KeepCache.
 /// </summary>
 public sealed class MemoryFileSystem : IFileSystem
 {
@@ -402,8 +403,8 @@ public sealed class MemoryFileSystem : IFileSystem
         using var scope = await EnterAsync("opendir", inode, NameOf(inode), cancellationToken);
         lock (_lock)
         {
-            Dir(inode);
-            return new OpenReply((ulong)Interlocked.Increment(ref _nextHandle), KeepCache: false, DirectIo: false);
+            var dir = Dir(inode);
+            return new OpenReply((ulong)Interlocked.Increment(ref _nextHandle), KeepCache: dir.Name.StartsWith("cached-", StringComparison.Ordinal), DirectIo: false);
         }
     }
 

@@ -1,13 +1,14 @@
 namespace S3Fs.Fuse.Tests.Binding;
 
-/// <summary>Runs alone: it shrinks the process-wide thread pool.</summary>
-[CollectionDefinition(nameof(ThreadPoolStarvationTests), DisableParallelization = true)]
-public sealed class ThreadPoolStarvationCollection
+/// <summary>Tests that change process-wide state (the thread pool, libfuse's global log hook) run alone, after the rest.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessWideStateCollection
 {
+    public const string Name = "Process-wide state";
 }
 
 [Trait("Category", "Fuse")]
-[Collection(nameof(ThreadPoolStarvationTests))]
+[Collection(ProcessWideStateCollection.Name)]
 public sealed class ThreadPoolStarvationTests
 {
     private const int Count = 32;
