@@ -27,8 +27,8 @@ internal sealed partial class FuseOperations : IDisposable
     private readonly TaskCompletionSource<Interop.Shim.s3fs_init_info> _initialized =
         new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private readonly Lock _flushGate = new();
-    private Task? _flushAll;
+    private readonly TaskCompletionSource _flushed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _flushStarted;
 
     // Strict: a name that is not valid UTF-8 cannot name an S3 key, so it is refused rather than mangled.
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -49,10 +49,12 @@ internal sealed partial class FuseOperations : IDisposable
     /// <summary>Starts <see cref="IFileSystem.FlushAllAsync"/> once (on DESTROY or at teardown) and returns that run.</summary>
     public Task FlushAllOnceAsync()
     {
-        lock (_flushGate)
+        if (Interlocked.Exchange(ref _flushStarted, 1) == 0)
         {
-            return _flushAll ??= _fs.FlushAllAsync(CancellationToken.None).AsTask();
+            _ = FlushAllAsync();
         }
+
+        return _flushed.Task;
     }
 
     public void Dispose() => Tracker.Dispose();
@@ -250,16 +252,20 @@ internal sealed partial class FuseOperations : IDisposable
         }
     }
 
-    private void StartFlushAll()
+    /// <summary>Begins the flush without waiting: DESTROY arrives on a native thread; teardown awaits the same run.</summary>
+    private void StartFlushAll() => _ = FlushAllOnceAsync();
+
+    /// <summary>The one flush run; even a synchronous throw from the core ends up in <see cref="_flushed"/>.</summary>
+    private async Task FlushAllAsync()
     {
         try
         {
-            _ = FlushAllOnceAsync();
+            await _fs.FlushAllAsync(CancellationToken.None).ConfigureAwait(false);
+            _flushed.SetResult();
         }
         catch (Exception ex)
         {
-            // FlushAllAsync threw synchronously; teardown awaits the same call and reports it.
-            Log.UnexpectedFailure(_logger, ex, Interop.Shim.Opcode.Destroy, IFileSystem.RootInode);
+            _flushed.SetException(ex);
         }
     }
 
