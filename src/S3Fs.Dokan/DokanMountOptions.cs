@@ -72,11 +72,12 @@ public sealed partial record DokanMountOptions
     public uint DirectoryMode { get; init; } = Convert.ToUInt32("755", 8);
 
     /// <summary>
-    /// How many directories the adapter keeps referenced in the core (with their cached listings) between requests.
-    /// Windows opens the same folders again and again (every CreateFile walks the path); 1024 covers a browsing
-    /// session's working set while bounding the memory of listings kept alive.
+    /// How many files and directories the adapter keeps referenced in the core between requests (with what the core
+    /// knows of them: cached listings, metadata). Windows opens the same objects again and again (every CreateFile
+    /// walks the whole path, Explorer re-reads attributes); 4096 covers a browsing session's working set while
+    /// bounding the memory kept alive (nodes are small; a directory's cached listing is the large part).
     /// </summary>
-    public int DirectoryCacheSize { get; init; } = 1024;
+    public int InodeCacheSize { get; init; } = 4096;
 
     /// <summary>The serial number actually reported.</summary>
     public uint EffectiveSerialNumber => VolumeSerialNumber ?? Fnv1a(VolumeName);
@@ -132,9 +133,9 @@ public sealed partial record DokanMountOptions
             }
         }
 
-        if (DirectoryCacheSize < 1)
+        if (InodeCacheSize < 1)
         {
-            errors.Add($"directory cache size {DirectoryCacheSize}: must be at least 1");
+            errors.Add($"inode cache size {InodeCacheSize}: must be at least 1");
         }
 
         return errors;

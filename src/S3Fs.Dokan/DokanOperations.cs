@@ -37,7 +37,7 @@ public sealed partial class DokanOperations
     private readonly DokanMountOptions _options;
     private readonly ILogger _logger;
     private readonly OpenFileTable _files = new();
-    private readonly DirectoryReferences _directories;
+    private readonly InodeReferences _references;
     private readonly PathResolver _resolver;
     private readonly PosixSecurity _security;
 
@@ -46,8 +46,8 @@ public sealed partial class DokanOperations
         _fs = fileSystem;
         _options = options;
         _logger = logger;
-        _directories = new DirectoryReferences(fileSystem, options.DirectoryCacheSize);
-        _resolver = new PathResolver(fileSystem, _directories, options.CaseInsensitive);
+        _references = new InodeReferences(fileSystem, options.InodeCacheSize);
+        _resolver = new PathResolver(fileSystem, _references, options.CaseInsensitive);
         _security = new PosixSecurity(options.OwnerSid is { } owner ? Sid.Parse(owner) : Sid.AuthenticatedUsers, Sid.Parse(options.GroupSid));
     }
 
@@ -60,7 +60,7 @@ public sealed partial class DokanOperations
     public int OpenHandles => _files.Count;
 
     /// <summary>Directories referenced in the core right now (for tests and diagnostics).</summary>
-    public int ReferencedDirectories => _directories.Count;
+    public int ReferencedInodes => _references.Count;
 
     /// <summary>ZwCreateFile: open or create <paramref name="fileName"/> with kernel create arguments.</summary>
     public NtStatus CreateFile(string fileName, uint desiredAccess, uint fileAttributes, uint shareAccess, uint createDisposition, uint createOptions, DokanFileInfo info) =>
@@ -89,7 +89,7 @@ public sealed partial class DokanOperations
     /// <summary>Unmounted: drops the directory references; the owner of the core flushes it.</summary>
     public NtStatus Unmounted(DokanFileInfo info)
     {
-        _directories.Clear();
+        _references.Clear();
         Log.Unmounted(_logger, _options.VolumeName);
         return NtStatus.Success;
     }
@@ -185,6 +185,12 @@ public sealed partial class DokanOperations
         if (_options.ReadOnly && (writes || deleteOnClose))
         {
             return NtStatus.MediaWriteProtected;
+        }
+
+        if (writes && !target.IsLinkPlaceholder)
+        {
+            // A lookup may answer from a listing, which carries no mode: the read-only check needs the stored one.
+            attributes = await _fs.GetAttrAsync(attributes.Inode, ct).ConfigureAwait(false);
         }
 
         if (writes && (target.IsLinkPlaceholder || IsReadOnly(attributes)))
@@ -306,7 +312,7 @@ public sealed partial class DokanOperations
         {
             if (file.HeldLookup is { } inode)
             {
-                _fs.Forget(inode, 1);
+                _references.Adopt(inode);
             }
 
             file.Gate.Dispose();
@@ -384,7 +390,9 @@ public sealed partial class DokanOperations
             return NtStatus.AccessDenied;
         }
 
-        return IsReadOnly(target.Attributes) ? NtStatus.CannotDelete : NtStatus.Success;
+        // The stored mode, not a listing's default: deleting a read-only file is refused as NTFS refuses it.
+        var stored = await _fs.GetAttrAsync(target.Attributes.Inode, ct).ConfigureAwait(false);
+        return IsReadOnly(stored) ? NtStatus.CannotDelete : NtStatus.Success;
     }
 
     /// <summary>A file Windows shows with FILE_ATTRIBUTE_READONLY: no write permission for its owner.</summary>

@@ -17,17 +17,17 @@ internal enum ResolutionKind
 
 /// <summary>
 /// The result of resolving one Windows path: where the name lives (parent inode and S3 name), and the object if it
-/// exists. It holds the core lookup reference on the found object until disposed, unless a caller takes it over
-/// (an open handle keeps it until CloseFile).
+/// exists. It holds the core lookup reference on the found object until disposed (then the reference goes to the
+/// <see cref="InodeReferences"/> cache), unless a caller takes it over (an open handle keeps it until CloseFile).
 /// </summary>
 internal sealed class Resolution : IDisposable
 {
-    private readonly IFileSystem _fs;
+    private readonly InodeReferences _references;
     private long? _held;
 
-    public Resolution(IFileSystem fs, ResolutionKind kind, long parentInode, string name, EntryReply? entry, long? held)
+    public Resolution(InodeReferences references, ResolutionKind kind, long parentInode, string name, EntryReply? entry, long? held)
     {
-        _fs = fs;
+        _references = references;
         Kind = kind;
         ParentInode = parentInode;
         Name = name;
@@ -56,7 +56,7 @@ internal sealed class Resolution : IDisposable
 
     public FileAttributes Attributes => Entry?.Attributes ?? throw new InvalidOperationException($"'{Name}' was not found");
 
-    /// <summary>Hands the lookup reference on the found object to the caller, who must Forget it later.</summary>
+    /// <summary>Hands the lookup reference on the found object to the caller, who must hand it back to the cache later.</summary>
     public long? TakeReference()
     {
         var held = _held;
@@ -68,7 +68,7 @@ internal sealed class Resolution : IDisposable
     {
         if (TakeReference() is { } inode)
         {
-            _fs.Forget(inode, 1);
+            _references.Adopt(inode);
         }
     }
 }
@@ -84,11 +84,11 @@ internal sealed class Resolution : IDisposable
 /// <item>Symlinks on the way (and at the end, when asked) are followed like POSIX does, as long as the target is
 /// relative and stays inside the mount, for at most 40 links (Linux's MAXSYMLINKS). A last component that cannot be
 /// followed resolves to the link itself, flagged as a placeholder.</item>
-/// <item>Directories on the way are handed to <see cref="DirectoryReferences"/>; the reference on the last object
+/// <item>Directories on the way are handed to <see cref="InodeReferences"/>; the reference on the last object
 /// belongs to the returned <see cref="Resolution"/>.</item>
 /// </list>
 /// </summary>
-internal sealed class PathResolver(IFileSystem fs, DirectoryReferences directories, bool caseInsensitive)
+internal sealed class PathResolver(IFileSystem fs, InodeReferences references, bool caseInsensitive)
 {
     /// <summary>Linux's MAXSYMLINKS: more links than this in one walk is a loop.</summary>
     public const int MaxSymlinkHops = 40;
@@ -105,69 +105,85 @@ internal sealed class PathResolver(IFileSystem fs, DirectoryReferences directori
         }
 
         var requested = WindowsNames.FromWindows(parts[^1].Name);
+
+        // The link the path itself names, while its target is being walked: the answer if the target cannot be reached.
+        (long Parent, string Name, EntryReply Entry)? finalLink = null;
         var hops = 0;
         while (true)
         {
             var dir = IFileSystem.RootInode;
             var walked = new List<string>();
-            var restarted = false;
-            for (var i = 0; i < parts.Count; i++)
+            List<(string Name, bool FromWindows)>? restart = null;
+            for (var i = 0; i < parts.Count && restart is null; i++)
             {
                 var last = i == parts.Count - 1;
                 var (found, name) = await LookupComponentAsync(dir, parts[i].Name, parts[i].FromWindows, cancellationToken).ConfigureAwait(false);
                 if (found is null)
                 {
-                    return last
-                        ? new Resolution(_fs, ResolutionKind.Missing, dir, name, null, null) { RequestedName = requested }
-                        : new Resolution(_fs, ResolutionKind.PathNotFound, dir, name, null, null) { RequestedName = requested };
+                    return Unreached(finalLink, last ? ResolutionKind.Missing : ResolutionKind.PathNotFound, dir, name, requested);
                 }
 
                 if (found.Attributes.Kind == FileKind.Symlink && (!last || followFinal))
                 {
                     var target = await ReadLinkOrNullAsync(found.Inode, cancellationToken).ConfigureAwait(false);
-                    var spliced = target is null || ++hops > MaxSymlinkHops ? null : Splice(walked, target, parts.Skip(i + 1));
-                    if (spliced is null)
+                    restart = target is null || ++hops > MaxSymlinkHops ? null : Splice(walked, target, parts.Skip(i + 1));
+                    if (last && finalLink is null)
                     {
-                        if (last)
-                        {
-                            return new Resolution(_fs, ResolutionKind.Found, dir, name, found, found.Inode) { IsLinkPlaceholder = true, RequestedName = requested };
-                        }
-
-                        _fs.Forget(found.Inode, 1);
-                        return new Resolution(_fs, ResolutionKind.PathNotFound, dir, name, null, null) { RequestedName = requested };
+                        finalLink = (dir, name, found); // keeps the reference until the walk ends
+                    }
+                    else
+                    {
+                        references.Adopt(found.Inode);
                     }
 
-                    _fs.Forget(found.Inode, 1);
-                    if (spliced.Count == 0)
+                    if (restart is null)
                     {
+                        return Unreached(finalLink, ResolutionKind.PathNotFound, dir, name, requested);
+                    }
+
+                    if (restart.Count == 0)
+                    {
+                        ReleaseLink(finalLink);
                         return await RootAsync(cancellationToken).ConfigureAwait(false);
                     }
 
-                    parts = spliced;
-                    restarted = true;
-                    break;
+                    continue;
                 }
 
                 if (last)
                 {
-                    return new Resolution(_fs, ResolutionKind.Found, dir, name, found, found.Inode) { RequestedName = requested };
+                    ReleaseLink(finalLink);
+                    return new Resolution(references, ResolutionKind.Found, dir, name, found, found.Inode) { RequestedName = requested };
                 }
 
+                references.Adopt(found.Inode);
                 if (found.Attributes.Kind != FileKind.Directory)
                 {
-                    _fs.Forget(found.Inode, 1);
-                    return new Resolution(_fs, ResolutionKind.PathNotFound, dir, name, null, null) { RequestedName = requested };
+                    return Unreached(finalLink, ResolutionKind.PathNotFound, dir, name, requested);
                 }
 
-                directories.Adopt(found.Inode);
                 walked.Add(name);
                 dir = found.Inode;
             }
 
-            if (!restarted)
-            {
-                throw new InvalidOperationException("unreachable: a walk ends in a return or a restart");
-            }
+            parts = restart!;
+        }
+    }
+
+    /// <summary>
+    /// The answer when the walk could not reach the object: the placeholder of the link the path names, if the walk
+    /// was following one, else where the walk stopped.
+    /// </summary>
+    private Resolution Unreached((long Parent, string Name, EntryReply Entry)? finalLink, ResolutionKind kind, long dir, string name, string requested) =>
+        finalLink is { } link
+            ? new Resolution(references, ResolutionKind.Found, link.Parent, link.Name, link.Entry, link.Entry.Inode) { IsLinkPlaceholder = true, RequestedName = requested }
+            : new Resolution(references, kind, dir, name, null, null) { RequestedName = requested };
+
+    private void ReleaseLink((long Parent, string Name, EntryReply Entry)? finalLink)
+    {
+        if (finalLink is { } link)
+        {
+            references.Adopt(link.Entry.Inode);
         }
     }
 
@@ -234,7 +250,7 @@ internal sealed class PathResolver(IFileSystem fs, DirectoryReferences directori
     private async ValueTask<Resolution> RootAsync(CancellationToken cancellationToken)
     {
         var attributes = await _fs.GetAttrAsync(IFileSystem.RootInode, cancellationToken).ConfigureAwait(false);
-        return new Resolution(_fs, ResolutionKind.Found, IFileSystem.RootInode, string.Empty, new EntryReply(attributes, TimeSpan.Zero, TimeSpan.Zero), null) { IsRoot = true };
+        return new Resolution(references, ResolutionKind.Found, IFileSystem.RootInode, string.Empty, new EntryReply(attributes, TimeSpan.Zero, TimeSpan.Zero), null) { IsRoot = true };
     }
 
     /// <summary>

@@ -3,12 +3,14 @@ using S3Fs.Core.FileSystem;
 namespace S3Fs.Dokan;
 
 /// <summary>
-/// The directories the adapter keeps referenced in the core between requests, least recently used evicted first.
-/// The core counts lookups per inode like a kernel's dentry cache and drops nodes (and their cached listings) nobody
-/// references; Dokan is path-based and never "forgets", so without this every CreateFile would walk uncached
-/// directories, and with unbounded references memory would grow with every folder ever visited.
+/// The inodes the adapter keeps referenced in the core between requests, least recently used evicted first: the
+/// adapter's stand-in for a kernel's dentry cache. The core counts lookups per inode and drops nodes nobody
+/// references, and with them what it learnt (a directory's cached listing, a file's metadata from a HEAD, that an
+/// object is a symlink). Dokan is path-based and never "forgets", so without this every CreateFile would walk
+/// uncached directories and HEAD files again; with unbounded references memory would grow with every object ever
+/// touched. Every lookup reference the adapter no longer needs is handed here rather than dropped.
 /// </summary>
-internal sealed class DirectoryReferences(IFileSystem fs, int capacity)
+internal sealed class InodeReferences(IFileSystem fs, int capacity)
 {
     private readonly Lock _lock = new();
     private readonly LinkedList<long> _recent = new();
@@ -25,9 +27,14 @@ internal sealed class DirectoryReferences(IFileSystem fs, int capacity)
         }
     }
 
-    /// <summary>Takes over the one lookup reference the caller just obtained on directory <paramref name="inode"/>.</summary>
+    /// <summary>Takes over one lookup reference the caller holds on <paramref name="inode"/> (the root needs none).</summary>
     public void Adopt(long inode)
     {
+        if (inode == IFileSystem.RootInode)
+        {
+            return;
+        }
+
         long? surplus = null;
         long? evicted = null;
         lock (_lock)
@@ -36,7 +43,7 @@ internal sealed class DirectoryReferences(IFileSystem fs, int capacity)
             {
                 _recent.Remove(node);
                 _recent.AddFirst(node);
-                surplus = inode; // one reference per directory is enough
+                surplus = inode; // one reference per inode is enough
             }
             else
             {
