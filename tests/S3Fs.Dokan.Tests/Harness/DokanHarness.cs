@@ -43,6 +43,9 @@ public sealed class DokanHarness : IAsyncDisposable
 
     public string Prefix { get; }
 
+    /// <summary>Runs after the file system is disposed (deleting an RGW test prefix).</summary>
+    public Func<Task>? Cleanup { get; init; }
+
     public DokanMountOptions Options { get; }
 
     public S3FileSystem FileSystem { get; private set; }
@@ -158,6 +161,10 @@ public sealed class DokanHarness : IAsyncDisposable
     {
         Operations.Unmounted(new DokanFileInfo());
         await FileSystem.DisposeAsync();
+        if (Cleanup is not null)
+        {
+            await Cleanup();
+        }
     }
 
     private S3FileSystem NewFileSystem() =>
