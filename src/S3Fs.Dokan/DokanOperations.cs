@@ -214,7 +214,7 @@ public sealed partial class DokanOperations
             }
             catch
             {
-                await ForgetAsync(file, ct).ConfigureAwait(false);
+                await ReleaseHandleAsync(file, ct).ConfigureAwait(false);
                 info.Context = 0;
                 throw;
             }
@@ -230,7 +230,6 @@ public sealed partial class DokanOperations
             return NtStatus.InvalidHandle;
         }
 
-        file.CleanedUp = true;
         if (info.DeletePending)
         {
             file.Deleted = true;
@@ -272,7 +271,7 @@ public sealed partial class DokanOperations
         }
         finally
         {
-            await ForgetAsync(file, ct).ConfigureAwait(false);
+            await ReleaseHandleAsync(file, ct).ConfigureAwait(false);
         }
 
         return NtStatus.Success;
@@ -296,8 +295,8 @@ public sealed partial class DokanOperations
         }
     }
 
-    /// <summary>Releases what a handle holds: its content handle and its lookup reference.</summary>
-    private async ValueTask ForgetAsync(OpenFile file, CancellationToken ct)
+    /// <summary>Releases what a handle holds: its content handle, and its lookup reference (back to the inode cache).</summary>
+    private async ValueTask ReleaseHandleAsync(OpenFile file, CancellationToken ct)
     {
         _files.Remove(file.Id);
         try

@@ -31,9 +31,6 @@ internal sealed class OpenFile(ulong id, long inode, bool isDirectory, bool isLi
     /// <summary>Data or size changed since the last upload (Cleanup and FlushFileBuffers upload).</summary>
     public bool Dirty { get; set; }
 
-    /// <summary>Cleanup ran (later reads and writes are paging I/O from the cache manager).</summary>
-    public bool CleanedUp { get; set; }
-
     /// <summary>The object was deleted at Cleanup: nothing is uploaded afterwards.</summary>
     public bool Deleted { get; set; }
 }

@@ -177,3 +177,38 @@ public class ReadWriteTests : DokanOperationsTestBase
         Assert.Equal("AA..BB", Text(b.Read(0, 10)));
     }
 }
+
+public class ConcurrencyTests : DokanOperationsTestBase
+{
+    [Fact]
+    public void Operations_ManyDokanThreadsAtOnce_AllLandIntact()
+    {
+        Assert.Equal(NtStatus.Success, H.MkDir("\\p"));
+
+        // Dokan calls from several native threads at once: dedicated threads here, each writing and reading its files.
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
+        {
+            try
+            {
+                for (var i = 0; i < 15; i++)
+                {
+                    var path = $"\\p\\t{t}-{i}.bin";
+                    var data = Enumerable.Range(0, 5000 + i).Select(x => (byte)(x * (t + 1))).ToArray();
+                    H.WriteAll(path, data);
+                    Assert.Equal(data, H.ReadAll(path));
+                }
+            }
+            catch (Exception e)
+            {
+                failures.Enqueue(e);
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        Assert.Empty(failures);
+        Assert.Equal(120, H.ListNames("\\p").Count);
+        Assert.Equal(0, Ops.OpenHandles);
+    }
+}
