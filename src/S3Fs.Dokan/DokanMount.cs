@@ -230,6 +230,8 @@ public sealed class DokanMount : IAsyncDisposable
 
         _libraryInitialized = true;
 
+        // SAFETY: the options, the table and the strings they point to live in native memory owned by this instance
+        // and are freed only in Release, after DokanCloseHandle has waited for every callback to finish.
         _self = GCHandle.Alloc(Operations);
         Log.DokanVersions(_logger, DokanMethods.DokanVersion(), DokanMethods.DokanDriverVersion());
         _mountPoint = (char*)Marshal.StringToHGlobalUni(options.MountPoint);
@@ -250,7 +252,7 @@ public sealed class DokanMount : IAsyncDisposable
 
     private unsafe void FreeNative()
     {
-        // Only reached after DokanCloseHandle returned (or the mount never started): Dokan no longer uses any of it.
+        // SAFETY: only reached after DokanCloseHandle returned (or the mount never started): Dokan no longer uses any of it.
         NativeMemory.Free(_nativeOptions);
         NativeMemory.Free(_table);
         Marshal.FreeHGlobal((nint)_mountPoint);
