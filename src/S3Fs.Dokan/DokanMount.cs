@@ -21,6 +21,10 @@ namespace S3Fs.Dokan;
 [SupportedOSPlatform("windows")]
 public sealed class DokanMount : IAsyncDisposable
 {
+    /// <summary>How long disposal waits for Dokan to report the volume closed: unmounting flushes the kernel's caches
+    /// through our callbacks (uploads included), which the driver timeout bounds per request.</summary>
+    private static readonly TimeSpan UnmountWait = TimeSpan.FromMinutes(2);
+
     private static readonly Lock LibraryLock = new();
     private static int _libraryUsers;
 
@@ -55,9 +59,13 @@ public sealed class DokanMount : IAsyncDisposable
     /// </summary>
     public static DokanMount Mount(IFileSystem fileSystem, DokanMountOptions options, ILogger logger)
     {
-        if (options.OwnerSid is null && WindowsIdentity.GetCurrent().User is { } user)
+        if (options.OwnerSid is null)
         {
-            options = options with { OwnerSid = user.Value };
+            using var identity = WindowsIdentity.GetCurrent();
+            if (identity.User is { } user)
+            {
+                options = options with { OwnerSid = user.Value };
+            }
         }
 
         var errors = options.Validate();
@@ -140,9 +148,21 @@ public sealed class DokanMount : IAsyncDisposable
 
         if (closed is not null && _instance != 0)
         {
-            // The waiting thread must leave DokanWaitForFileSystemClosed before DokanCloseHandle frees the instance.
-            Unmount();
-            await closed.ConfigureAwait(false);
+            // The waiting thread should leave DokanWaitForFileSystemClosed before DokanCloseHandle frees the instance.
+            // If Dokan does not close the volume within the bound, DokanCloseHandle below unmounts it regardless.
+            if (!Unmount())
+            {
+                Log.UnmountRefused(_logger, MountPoint);
+            }
+
+            try
+            {
+                await closed.WaitAsync(UnmountWait).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                Log.UnmountRefused(_logger, MountPoint);
+            }
         }
 
         Release();

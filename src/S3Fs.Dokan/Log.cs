@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1509, Level = LogLevel.Debug, Message = "DokanWaitForFileSystemClosed returned {Result} instead of WAIT_OBJECT_0; treating the volume as gone")]
     public static partial void WaitForCloseEnded(ILogger logger, uint result);
 
+    [LoggerMessage(EventId = 1510, Level = LogLevel.Warning, Message = "Dokan did not close {MountPoint} when asked; closing the instance anyway")]
+    public static partial void UnmountRefused(ILogger logger, string mountPoint);
+
     [LoggerMessage(EventId = 1508, Level = LogLevel.Information, Message = "Dokan library {LibraryVersion}, driver {DriverVersion}")]
     public static partial void DokanVersions(ILogger logger, uint libraryVersion, uint driverVersion);
 }
