@@ -98,9 +98,78 @@ internal static class OptionSchema
             Default = "64KiB",
             Example = "64KiB",
         },
+
+        // --- mount --------------------------------------------------------------------------------------
+        new("read_only", OptionKind.Boolean, "Mount read-only: every change is refused with EROFS, and nothing is ever written to the bucket (not even a probe). 'ro' in fstab means the same.")
+        {
+            Default = "false",
+            Example = "true",
+        },
+        new("allow_other", OptionKind.Boolean, "Let users other than the one who mounted access the files (permissions are still enforced per file, as on a local filesystem).")
+        {
+            Default = "false",
+            Example = "true",
+        },
+        new("uid", OptionKind.Integer, "Owner shown for files and folders whose object carries no 'uid' attribute.")
+        {
+            Default = "the user running s3cfs",
+            Example = "1000",
+        },
+        new("gid", OptionKind.Integer, "Group shown for files and folders whose object carries no 'gid' attribute.")
+        {
+            Default = "the group of the user running s3cfs",
+            Example = "1000",
+        },
+        new("umask", OptionKind.Octal, "Permission bits removed from files (0666) and folders (0777) whose object carries no 'mode' attribute.")
+        {
+            Default = "022",
+            Example = "027",
+        },
+        new("cache_size", OptionKind.Size, "Memory for cached file blocks (plaintext), shared by all files of the mount. Memory use stays within this plus a bounded overhead whatever the file sizes.")
+        {
+            Default = "256MiB",
+            Example = "1GiB",
+        },
+        new("cache_dir", OptionKind.Path, "Directory for an on-disk block cache. It holds ciphertext blocks exactly as stored in S3, never plaintext, keyed by object version so a changed object is never served stale. Dirty data being written is staged here too (sealed with a key that exists only in memory).")
+        {
+            Default = "none (no disk cache; staging in /var/tmp/s3cfs)",
+            Example = "/var/cache/s3cfs/photos",
+        },
+        new("cache_dir_size", OptionKind.Size, "Byte budget of the disk cache in cache_dir; least recently used blocks are evicted beyond it.")
+        {
+            Default = "4GiB",
+            Example = "20GiB",
+        },
+        new("log_level", OptionKind.Choice, "Least severe messages logged. Secrets (keys, passphrases, credentials) are never logged at any level.")
+        {
+            Choices = ["trace", "debug", "info", "warning", "error", "none"],
+            Default = "info",
+            Example = "debug",
+        },
+        new("log_file", OptionKind.Path, "Append log lines to this file instead of standard error (a background mount without log_file logs to /var/log/s3cfs/<mount>.log).")
+        {
+            Default = "standard error",
+            Example = "/var/log/s3cfs/photos.log",
+        },
     ];
 
     private static readonly Dictionary<string, OptionDefinition> ByName = All.ToDictionary(d => d.Name, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Generic mount(8) options that mount.fuse3 and fstab pass along; they concern mount(8), systemd or the kernel,
+    /// not s3cfs, and are accepted and ignored (except 'ro' and 'rw', which set read_only).
+    /// </summary>
+    public static readonly IReadOnlySet<string> GenericMountOptions = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "defaults", "auto", "noauto", "user", "nouser", "users", "owner", "group", "_netdev", "nofail",
+        "suid", "nosuid", "dev", "nodev", "exec", "noexec", "async", "atime", "noatime", "relatime", "norelatime",
+        "strictatime", "lazytime", "nolazytime", "diratime", "nodiratime", "silent", "loud", "default_permissions",
+        "ro", "rw",
+    };
+
+    /// <summary>Whether a name is a generic mount option (including the comment= and x-* families).</summary>
+    public static bool IsGenericMountOption(string name) =>
+        GenericMountOptions.Contains(name) || name.StartsWith("x-", StringComparison.Ordinal) || name == "comment";
 
     public static OptionDefinition? Find(string name) => ByName.GetValueOrDefault(name);
 

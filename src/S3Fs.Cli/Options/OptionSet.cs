@@ -83,6 +83,16 @@ internal sealed class OptionSet
         foreach (var raw in options)
         {
             var def = OptionSchema.Find(raw.Key);
+            if (def is null && OptionSchema.IsGenericMountOption(raw.Key))
+            {
+                if (raw.Key is "ro" or "rw")
+                {
+                    _values["read_only"] = (raw.Key == "ro", raw.Source);
+                }
+
+                continue;
+            }
+
             if (def is null)
             {
                 var suggestion = OptionSchema.Suggest(raw.Key);
