@@ -136,6 +136,15 @@ internal sealed partial class DiskBlockCache : IAsyncDisposable
         }
     }
 
+    /// <summary>Deletes the file of a block that failed authentication after passing the header checks.</summary>
+    public void Discard(Identity id, long index, string reason)
+    {
+        var path = Path.Combine(id.Directory, index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Interlocked.Increment(ref _rejected);
+        LogRejected(_logger, path, reason);
+        Delete(path);
+    }
+
     /// <summary>Queues stored block <paramref name="index"/> for writing (copied now); dropped if the queue is full.</summary>
     public void Enqueue(Identity id, long index, ReadOnlySpan<byte> stored)
     {

@@ -237,7 +237,17 @@ internal sealed partial class BlockSource
                         hit = await _s.Disk!.TryReadAsync(_diskId, i, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
                         if (hit)
                         {
-                            OpenIntoCache(i, buffer.AsSpan(0, length), demand);
+                            try
+                            {
+                                OpenIntoCache(i, buffer.AsSpan(0, length), demand);
+                            }
+                            catch (FsException e) when (e.Code == FsErrorCode.IntegrityError)
+                            {
+                                // A cache file with a valid header whose block does not authenticate: planted or
+                                // corrupted on disk. Never trusted: discarded, and the block comes from S3 instead.
+                                _s.Disk.Discard(_diskId, i, e.Message);
+                                hit = false;
+                            }
                         }
                     }
 

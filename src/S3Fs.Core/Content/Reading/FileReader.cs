@@ -61,7 +61,11 @@ internal sealed class FileReader : IFileReader
         var (source, limit) = _content.ReadAheadTarget();
         if (source is not null && destination.Length > 0)
         {
-            PlanReadAhead(source, limit, offset, destination.Length);
+            // Started outside the lock: with a store that completes synchronously a prefetch runs inline.
+            foreach (var (first, end) in PlanReadAhead(source, limit, offset, destination.Length))
+            {
+                _ = RunPrefetchAsync(source, first, end);
+            }
         }
 
         return await _content.ReadAsync(offset, destination, cancellationToken).ConfigureAwait(false);
@@ -84,13 +88,15 @@ internal sealed class FileReader : IFileReader
         _stop.Dispose();
     }
 
-    private void PlanReadAhead(BlockSource source, long limit, long offset, int length)
+    /// <summary>Updates the read-ahead state for a read and returns the block ranges to prefetch now (already reserved and counted in flight).</summary>
+    private List<(long First, long End)> PlanReadAhead(BlockSource source, long limit, long offset, int length)
     {
+        var requests = new List<(long First, long End)>();
         lock (_lock)
         {
             if (_disposed)
             {
-                return;
+                return requests;
             }
 
             if (!ReferenceEquals(source, _source))
@@ -105,7 +111,7 @@ internal sealed class FileReader : IFileReader
             {
                 ReleaseLocked();
                 _consumed = _issued = readEnd;
-                return;
+                return requests;
             }
 
             Consume(readEnd);
@@ -113,8 +119,16 @@ internal sealed class FileReader : IFileReader
             var desired = Math.Min(limit, readEnd + window);
             var requestSize = Math.Clamp(window / _options.ReadAheadParallelism, Math.Min(window, _options.MinReadRequest), _options.MaxReadRequest);
             var blockSize = source.BlockSize;
-            while (_issued < desired && _inFlight < _options.ReadAheadParallelism)
+            while (_inFlight < _options.ReadAheadParallelism)
             {
+                // Top up in whole requests: a gap smaller than one request waits until the reader has used up enough
+                // (otherwise every small read would trigger a small GET), unless it reaches the end of the data.
+                var gap = desired - _issued;
+                if (gap <= 0 || (gap < requestSize && desired < limit))
+                {
+                    break;
+                }
+
                 var from = _issued;
                 var to = Math.Min(desired, from + requestSize);
                 var firstBlock = from / blockSize;
@@ -127,16 +141,24 @@ internal sealed class FileReader : IFileReader
 
                 _issued = alignedTo;
                 _inFlight++;
-                _ = RunPrefetchAsync(source, firstBlock, endBlock);
+                requests.Add((firstBlock, endBlock));
             }
         }
+
+        return requests;
     }
 
     private async Task RunPrefetchAsync(BlockSource source, long first, long end)
     {
         try
         {
-            await source.PrefetchAsync(first, end, _stop.Token).ConfigureAwait(false);
+            CancellationToken token;
+            lock (_lock)
+            {
+                token = _disposed ? new CancellationToken(canceled: true) : _stop.Token;
+            }
+
+            await source.PrefetchAsync(first, end, token).ConfigureAwait(false);
         }
         finally
         {
