@@ -23,7 +23,7 @@ internal sealed class EarlyUpload : IDisposable
     private readonly SemaphoreSlim _parallel;
     private readonly List<(PlannedPart Part, Task<UploadedPart> Sent)> _parts = [];
     private readonly Task<IMultipartUpload> _start;
-    private bool _completed;
+    private bool _ended;
 
     public EarlyUpload(ContentServices services, Uploader uploader, string key, IReadOnlyDictionary<string, string> attributes, Task<BlockFormat> target, Func<BlockFormat, ObjectMetadata> metadataFor)
     {
@@ -115,31 +115,30 @@ internal sealed class EarlyUpload : IDisposable
 
             all.AddRange(sent);
             var put = await upload.CompleteAsync(all, cancellationToken).ConfigureAwait(false);
-            _completed = true;
+            _ended = true;
             return put;
         }
         catch (Exception e) when (e is ObjectStoreException or FsException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            Invalidate();
-            await ObjectCopier.AbortQuietlyAsync(upload).ConfigureAwait(false);
+            await AbortAsync().ConfigureAwait(false);
             return null;
         }
         catch
         {
-            Invalidate();
-            await ObjectCopier.AbortQuietlyAsync(upload).ConfigureAwait(false);
+            await AbortAsync().ConfigureAwait(false);
             throw;
         }
     }
 
-    /// <summary>Stops, waits for requests in flight, and aborts the multipart upload if it was started (not after it completed).</summary>
+    /// <summary>Stops, waits for requests in flight, and aborts the multipart upload if it was started. Once only; nothing after it completed.</summary>
     public async Task AbortAsync()
     {
-        if (_completed)
+        if (_ended)
         {
             return;
         }
 
+        _ended = true;
         Invalidate();
         foreach (var (_, sent) in _parts)
         {
