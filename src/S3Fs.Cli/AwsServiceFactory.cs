@@ -1,12 +1,82 @@
+using Microsoft.Extensions.Logging;
+using S3Fs.Aws.Kms;
+using S3Fs.Aws.Storage;
 using S3Fs.Cli.Commands;
 using S3Fs.Cli.Options;
 using S3Fs.Core.Storage;
+using S3Fs.Crypto.Keys;
 
 namespace S3Fs.Cli;
 
-/// <summary>The production composition root: options to S3ObjectStore (AWS SDK).</summary>
-internal sealed class AwsServiceFactory : IServiceFactory
+/// <summary>The production composition root: validated options to S3ObjectStore (AWS SDK).</summary>
+internal sealed class AwsServiceFactory(ILoggerFactory loggerFactory) : IServiceFactory
 {
-    public IObjectStore CreateStore(ConnectionSettings connection, OptionSet options) =>
-        throw new NotSupportedException("the S3 object store is not wired yet");
+    /// <summary>Where the capability probe writes its scratch objects (deleted right after), under the mount prefix.</summary>
+    public const string ProbeFolder = ".s3cfs/probe/";
+
+    public async ValueTask<IObjectStore> CreateStoreAsync(ConnectionSettings connection, OptionSet options, bool forWriting, CancellationToken cancellationToken)
+    {
+        var store = new S3ObjectStore(ToStoreOptions(connection), loggerFactory.CreateLogger<S3ObjectStore>());
+        try
+        {
+            if (forWriting)
+            {
+                await store.DetectCapabilitiesAsync(connection.Prefix + ProbeFolder, cancellationToken).ConfigureAwait(false);
+            }
+
+            return store;
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask<IMasterKey> CreateKmsKeyAsync(KmsKeySpec spec, EncryptionSettings encryption, ConnectionSettings connection, CancellationToken cancellationToken)
+    {
+        var options = new KmsMasterKeyOptions
+        {
+            Key = spec.KeyId,
+            Region = encryption.KmsRegion ?? connection.Region,
+            Endpoint = encryption.KmsEndpoint,
+            EncryptionContext = encryption.KmsContext,
+        };
+        try
+        {
+            return await KmsMasterKey.CreateAsync(options, null, null, loggerFactory.CreateLogger<KmsMasterKey>(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException e)
+        {
+            throw new OptionsException(new OptionError(new OptionSource("options", 0), e.Message));
+        }
+    }
+
+    internal static S3StoreOptions ToStoreOptions(ConnectionSettings c) => new()
+    {
+        Bucket = c.Bucket,
+        Endpoint = c.Endpoint?.ToString().TrimEnd('/'),
+        Region = c.Region,
+        PathStyle = c.PathStyle,
+        Profile = c.Profile,
+        Checksums = ChecksumsFor(c.Checksums),
+        AllowHttpSseC = c.AllowHttpSseC,
+        UploadPartCopy = Capability(c.UploadPartCopy),
+        ConditionalCreate = Capability(c.ConditionalWrites),
+        ConditionalReplace = Capability(c.ConditionalWrites),
+    };
+
+    /// <summary>The option, else the SDK's own environment variable (so one setting serves s3cfs and the AWS CLI).</summary>
+    private static ChecksumPolicy ChecksumsFor(string? option)
+    {
+        var value = option ?? Environment.GetEnvironmentVariable("AWS_REQUEST_CHECKSUM_CALCULATION")?.Trim().ToLowerInvariant();
+        return value == "when_required" ? ChecksumPolicy.WhenRequired : ChecksumPolicy.WhenSupported;
+    }
+
+    private static CapabilitySetting Capability(string value) => value switch
+    {
+        "true" => CapabilitySetting.Enabled,
+        "false" => CapabilitySetting.Disabled,
+        _ => CapabilitySetting.Auto,
+    };
 }

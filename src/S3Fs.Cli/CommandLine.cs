@@ -11,7 +11,7 @@ namespace S3Fs.Cli;
 /// </summary>
 internal static class CommandLine
 {
-    public static IReadOnlyList<ICommand> Commands { get; } = [new LsCommand()];
+    public static IReadOnlyList<ICommand> Commands { get; } = [new LsCommand(), new KeygenCommand(), new InspectCommand()];
 
     public static string Version =>
         typeof(CommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
@@ -69,6 +69,14 @@ internal static class CommandLine
         catch (ObjectStoreException e)
         {
             await stderr.WriteLineAsync($"s3cfs {command.Name}: {e.Message}{Remedy(e)}").ConfigureAwait(false);
+            WriteDebug(stderr, e);
+            return ExitCodes.Failure;
+        }
+        catch (Exception e) when (e is S3Fs.Core.Volume.VolumeException or S3Fs.Crypto.Keys.KeyConfigurationException or S3Fs.Crypto.Keys.KeyUnavailableException
+                                       or S3Fs.Core.FileSystem.FsException or S3Fs.Crypto.IntegrityException or S3Fs.Crypto.Format.EnvelopeFormatException
+                                       or IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync($"s3cfs {command.Name}: {e.Message}").ConfigureAwait(false);
             WriteDebug(stderr, e);
             return ExitCodes.Failure;
         }

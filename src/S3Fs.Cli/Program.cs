@@ -10,6 +10,6 @@ internal static class Program
             e.Cancel = true;
             cts.Cancel();
         };
-        return await CommandLine.RunAsync(args, Console.Out, Console.Error, new AwsServiceFactory(), cts.Token).ConfigureAwait(false);
+        return await CommandLine.RunAsync(args, Console.Out, Console.Error, new AwsServiceFactory(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance), cts.Token).ConfigureAwait(false);
     }
 }

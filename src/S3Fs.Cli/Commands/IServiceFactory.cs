@@ -1,5 +1,6 @@
 using S3Fs.Cli.Options;
 using S3Fs.Core.Storage;
+using S3Fs.Crypto.Keys;
 
 namespace S3Fs.Cli.Commands;
 
@@ -9,6 +10,13 @@ namespace S3Fs.Cli.Commands;
 /// </summary>
 internal interface IServiceFactory
 {
-    /// <summary>A store for the configured bucket. The caller disposes it if it is disposable.</summary>
-    IObjectStore CreateStore(ConnectionSettings connection, OptionSet options);
+    /// <summary>
+    /// A store for the configured bucket. With <paramref name="forWriting"/>, capabilities left on 'auto' are probed
+    /// (one scratch object under the mount's <c>.s3cfs/</c>), so writers know what the server supports; readers skip
+    /// the probe and never write. The caller disposes the store if it is disposable.
+    /// </summary>
+    ValueTask<IObjectStore> CreateStoreAsync(ConnectionSettings connection, OptionSet options, bool forWriting, CancellationToken cancellationToken);
+
+    /// <summary>A KMS master key (DescribeKey once, to resolve aliases to the key ARN recorded in envelopes).</summary>
+    ValueTask<IMasterKey> CreateKmsKeyAsync(KmsKeySpec spec, EncryptionSettings encryption, ConnectionSettings connection, CancellationToken cancellationToken);
 }

@@ -30,7 +30,7 @@ internal sealed class LsCommand : ICommand
         var options = OptionSet.Load(args.Positionals[0], args.Options);
         var connection = ConnectionSettings.Bind(options);
         var path = args.Positionals.Count > 1 ? NormalizePath(args.Positionals[1]) : string.Empty;
-        var store = context.Services.CreateStore(connection, options);
+        var store = await context.Services.CreateStoreAsync(connection, options, forWriting: false, cancellationToken).ConfigureAwait(false);
         try
         {
             var listed = 0;

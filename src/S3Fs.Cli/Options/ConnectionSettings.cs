@@ -23,6 +23,12 @@ internal sealed partial record ConnectionSettings
 
     public bool AllowHttpSseC { get; init; }
 
+    /// <summary><c>auto</c>, <c>true</c> or <c>false</c>.</summary>
+    public string UploadPartCopy { get; init; } = "auto";
+
+    /// <summary><c>auto</c>, <c>true</c> or <c>false</c>.</summary>
+    public string ConditionalWrites { get; init; } = "auto";
+
     public static ConnectionSettings Bind(OptionSet options)
     {
         var errors = new List<OptionError>();
@@ -60,6 +66,8 @@ internal sealed partial record ConnectionSettings
             Profile = options.GetText("profile"),
             Checksums = options.GetText("checksums"),
             AllowHttpSseC = options.GetBoolean("allow_http_sse_c") ?? false,
+            UploadPartCopy = options.GetText("upload_part_copy") ?? "auto",
+            ConditionalWrites = options.GetText("conditional_writes") ?? "auto",
         };
     }
 

@@ -41,10 +41,62 @@ internal static class OptionSchema
             Default = "when_supported (or AWS_REQUEST_CHECKSUM_CALCULATION)",
             Example = "when_required",
         },
+        new("upload_part_copy", OptionKind.Choice, "Whether the server supports UploadPartCopy (used to keep unchanged ranges of a large file server-side when part of it changes). 'auto' probes it once at startup.")
+        {
+            Choices = ["auto", "true", "false"],
+            Default = "auto",
+            Example = "false",
+        },
+        new("conditional_writes", OptionKind.Choice, "Whether the server honours If-Match / If-None-Match on writes (used to avoid overwriting a concurrent creation). 'auto' probes it once at startup.")
+        {
+            Choices = ["auto", "true", "false"],
+            Default = "auto",
+            Example = "auto",
+        },
         new("allow_http_sse_c", OptionKind.Boolean, "Allow SSE-C customer keys to be sent over plain http:// (only for a local test server: anyone on the path sees the key).")
         {
             Default = "false",
             Example = "true",
+        },
+
+        // --- encryption ---------------------------------------------------------------------------------
+        new("encryption", OptionKind.Choice, "'client' encrypts every file before it leaves this machine (format v1, see docs/FILE-FORMAT.md); 'none' stores files as plain objects. Plain objects already in the bucket are readable either way.")
+        {
+            Choices = ["client", "none"],
+            Default = "client",
+            Example = "client",
+        },
+        new("master_key", OptionKind.KeySpec, "The master key that wraps the data keys of new files: kms:<key id, ARN or alias>, file:<path> (a 256-bit key made by 's3cfs keygen'), passphrase:<path> (a file holding the passphrase), or rsa:<path> (a PEM private key, or a public key for a mount that may write but not read). Required with encryption = client.")
+        {
+            Example = "file:/etc/s3cfs/photos.key",
+            NamesSecret = true,
+        },
+        new("old_keys", OptionKind.KeySpec, "Older master keys, used only to read files whose data keys they wrapped (after a rotation, until 's3cfs rekey' has re-wrapped everything). Separate several with ',' in a file or ';' on the command line.")
+        {
+            IsList = true,
+            Default = "none",
+            Example = "file:/etc/s3cfs/photos-2024.key",
+            NamesSecret = true,
+        },
+        new("kms_region", OptionKind.Text, "AWS region of the KMS key, when it is not in the key's ARN and differs from 'region'.")
+        {
+            Default = "the region in the key ARN, else the SDK's default",
+            Example = "eu-central-1",
+        },
+        new("kms_endpoint", OptionKind.Url, "KMS endpoint URL (VPC or FIPS endpoint, or a test server).")
+        {
+            Default = "AWS KMS for the region",
+            Example = "https://kms-fips.us-east-1.amazonaws.com",
+        },
+        new("kms_context", OptionKind.Map, "Extra KMS encryption context pairs bound to every KMS call, for key policies and CloudTrail (names must not start with 's3cfs:').")
+        {
+            Default = "none",
+            Example = "team:photos;env:prod",
+        },
+        new("block_size", OptionKind.Size, "Plaintext block size of a new volume (every file of a volume shares it, so listings show exact sizes). An existing volume keeps its own; setting a different value is an error.")
+        {
+            Default = "64KiB",
+            Example = "64KiB",
         },
     ];
 

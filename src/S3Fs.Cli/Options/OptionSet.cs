@@ -215,6 +215,5 @@ internal sealed class OptionSet
         return Path.IsPathRooted(expanded) || BaseDirectory is null ? expanded : Path.GetFullPath(Path.Combine(BaseDirectory, expanded));
     }
 
-    private static string[] SplitList(string text) =>
-        text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+    private static string[] SplitList(string text) => ValueParsers.SplitList(text);
 }

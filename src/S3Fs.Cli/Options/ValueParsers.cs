@@ -156,17 +156,20 @@ internal static class ValueParsers
         return true;
     }
 
-    /// <summary><c>a:b,c:d</c> into a map; keys unique, neither part empty.</summary>
+    /// <summary>
+    /// <c>a:b,c:d</c> (or <c>a=b;c=d</c>) into a map; keys unique, neither part empty. Pairs are separated by ',' or
+    /// ';' (use ';' on the command line, where ',' separates options); key and value by the first ':' or '='.
+    /// </summary>
     public static bool TryParseMap(string text, out IReadOnlyDictionary<string, string> value, out string? error)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         value = map;
-        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (var part in SplitList(text))
         {
-            var i = part.IndexOf(':', StringComparison.Ordinal);
+            var i = part.IndexOfAny([':', '=']);
             if (i <= 0 || i == part.Length - 1)
             {
-                error = $"'{part}' is not a key:value pair (write pairs as key:value,key2:value2)";
+                error = $"'{part}' is not a key:value pair (write pairs as key:value;key2:value2)";
                 return false;
             }
 
@@ -181,6 +184,10 @@ internal static class ValueParsers
         error = null;
         return true;
     }
+
+    /// <summary>Items of a list value: separated by ',' or ';' (';' on the command line), blanks dropped.</summary>
+    public static string[] SplitList(string text) =>
+        text.Split([',', ';'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>Human form of a size for messages and docs: 64KiB, 1GiB, 1000.</summary>
     public static string FormatSize(long bytes)

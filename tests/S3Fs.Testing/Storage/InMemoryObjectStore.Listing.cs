@@ -17,7 +17,9 @@ public sealed partial class InMemoryObjectStore
             throw new ArgumentOutOfRangeException(nameof(request), request.MaxKeys, "MaxKeys must be between 1 and 1000 (the S3 page limit).");
         }
 
-        var marker = request.ContinuationToken is { } token ? DecodeToken(request.Prefix, token) : request.StartAfter;
+        // A token remembers whether the last thing returned was a common prefix (then everything under it is skipped)
+        // or a key (an object key may itself end with the delimiter, such as a directory marker "a/").
+        var (marker, markerIsPrefix) = request.ContinuationToken is { } token ? DecodeToken(request.Prefix, token) : (request.StartAfter, false);
         var delimiter = string.IsNullOrEmpty(request.Delimiter) ? null : request.Delimiter;
         List<KeyValuePair<string, StoredObject>> candidates;
         lock (_lock)
@@ -29,16 +31,17 @@ public sealed partial class InMemoryObjectStore
         var objects = new List<ListEntry>();
         var prefixes = new List<string>();
         string? last = null;
+        var lastIsPrefix = false;
         var truncated = false;
         foreach (var (key, obj) in candidates)
         {
             // Keys inside a common prefix already returned (on this page or, via the token, an earlier one).
-            if (last is not null && delimiter is not null && last.EndsWith(delimiter, StringComparison.Ordinal) && key.StartsWith(last, StringComparison.Ordinal))
+            if (lastIsPrefix && key.StartsWith(last!, StringComparison.Ordinal))
             {
                 continue;
             }
 
-            if (marker is not null && delimiter is not null && marker.EndsWith(delimiter, StringComparison.Ordinal) && key.StartsWith(marker, StringComparison.Ordinal))
+            if (markerIsPrefix && key.StartsWith(marker!, StringComparison.Ordinal))
             {
                 continue;
             }
@@ -54,23 +57,25 @@ public sealed partial class InMemoryObjectStore
             if (cut >= 0)
             {
                 last = request.Prefix + rest[..(cut + delimiter!.Length)];
+                lastIsPrefix = true;
                 prefixes.Add(last);
             }
             else
             {
                 last = key;
+                lastIsPrefix = false;
                 objects.Add(new ListEntry(key, obj.Body.Length, obj.ETag, obj.LastModified));
             }
         }
 
-        var next = truncated ? EncodeToken(request.Prefix, last!) : null;
+        var next = truncated ? EncodeToken(request.Prefix, last!, lastIsPrefix) : null;
         return ValueTask.FromResult(new ListPage(objects, prefixes, next));
     }
 
-    private static string EncodeToken(string prefix, string last)
-        => TokenPrefix + Convert.ToBase64String(Encoding.UTF8.GetBytes(prefix + "\n" + last));
+    private static string EncodeToken(string prefix, string last, bool isPrefix)
+        => TokenPrefix + Convert.ToBase64String(Encoding.UTF8.GetBytes(prefix + "\n" + (isPrefix ? "P" : "K") + last));
 
-    private string DecodeToken(string prefix, string token)
+    private (string Marker, bool IsPrefix) DecodeToken(string prefix, string token)
     {
         try
         {
@@ -78,9 +83,9 @@ public sealed partial class InMemoryObjectStore
             {
                 var text = Encoding.UTF8.GetString(Convert.FromBase64String(token[TokenPrefix.Length..]));
                 var newline = text.IndexOf('\n', StringComparison.Ordinal);
-                if (newline >= 0 && text[..newline] == prefix)
+                if (newline >= 0 && text[..newline] == prefix && text.Length > newline + 1 && text[newline + 1] is 'P' or 'K')
                 {
-                    return text[(newline + 1)..];
+                    return (text[(newline + 2)..], text[newline + 1] == 'P');
                 }
             }
         }

@@ -196,6 +196,31 @@ public abstract class ObjectStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListAsync_DirectoryMarkerObject_DoesNotHideWhatFollowsIt()
+    {
+        // A zero-byte "d/" marker sorts first and ends with the delimiter; it is an object, not a common prefix.
+        foreach (var k in new[] { "d/", "d/a", "d/b/", "d/b/1", "d/c" })
+        {
+            await Store.PutAsync(new PutRequest(Key(k), k.EndsWith('/') ? [] : Bytes("x")), CancellationToken.None);
+        }
+
+        var objects = new List<string>();
+        var prefixes = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await Store.ListAsync(new ListRequest(Key("d/")) { MaxKeys = 1, ContinuationToken = token }, CancellationToken.None);
+            objects.AddRange(page.Objects.Select(o => o.Key));
+            prefixes.AddRange(page.CommonPrefixes);
+            token = page.NextContinuationToken;
+        }
+        while (token is not null);
+
+        Assert.Equal([Key("d/"), Key("d/a"), Key("d/c")], objects);
+        Assert.Equal([Key("d/b/")], prefixes);
+    }
+
+    [Fact]
     public async Task DeleteManyAsync_RemovesListedKeysAndToleratesMissingOnes()
     {
         await Store.PutAsync(new PutRequest(Key("x1"), Bytes("1")), CancellationToken.None);
