@@ -17,13 +17,20 @@ public sealed record ContentOptions
     private const long GiB = 1024 * MiB;
 
     /// <summary>
-    /// Null: a plain volume (<c>encryption = none</c>): objects are stored as the file's bytes. Otherwise every object
-    /// this mount uploads is sealed in format v1 by this factory (its master-key ring decides which keys open and wrap).
+    /// Opens encrypted objects and, when <see cref="Encrypting"/>, seals every object this mount uploads in format v1
+    /// (its master-key ring decides which keys open and wrap). Null: encrypted objects cannot be opened.
     /// </summary>
     public FileCipherFactory? Ciphers { get; init; }
 
-    /// <summary>Whether uploads are encrypted (a factory is configured).</summary>
-    public bool Encrypting => Ciphers is not null;
+    /// <summary>
+    /// Whether new files and rewrites of plain objects are uploaded encrypted. Null (the default): whenever
+    /// <see cref="Ciphers"/> is set. False with a factory: a plain volume that can still read (and rewrite, keeping
+    /// their encryption) encrypted objects. An encrypted object is never rewritten as plaintext.
+    /// </summary>
+    public bool? Encrypt { get; init; }
+
+    /// <summary>Whether uploads of new files are encrypted.</summary>
+    public bool Encrypting => Encrypt ?? Ciphers is not null;
 
     /// <summary>
     /// Plaintext block size of new files, also the cache and staging granularity of plain objects. 64 KiB is the
@@ -155,7 +162,12 @@ public sealed record ContentOptions
             Fail(nameof(BlockSize), $"{BlockSize} is not a power of two from {FormatV1.MinBlockSize} to {FormatV1.MaxBlockSize}");
         }
 
-        if (Ciphers is { } c && c.Layout.PlainBlockSize != BlockSize)
+        if (Encrypt == true && Ciphers is null)
+        {
+            Fail(nameof(Encrypt), "encryption needs a cipher factory (the volume's master keys)");
+        }
+
+        if (Encrypting && Ciphers is { } c && c.Layout.PlainBlockSize != BlockSize)
         {
             Fail(nameof(BlockSize), $"{BlockSize} differs from the cipher factory's block size {c.Layout.PlainBlockSize}; the volume has one block size");
         }
