@@ -59,6 +59,13 @@ internal sealed partial class FileContent
                         _early = null;
                         early.Dispose();
                     }
+
+                    if (_staging is { SlotsInUse: 0 } empty && _pins.Count == 0)
+                    {
+                        // Everything is in S3: give the staging file's disk space back (a new one comes with the next write).
+                        empty.Dispose();
+                        _staging = null;
+                    }
                 }
                 finally
                 {

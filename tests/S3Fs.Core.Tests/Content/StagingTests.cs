@@ -115,5 +115,8 @@ public class StagingTests
         await content.UploadAsync("f", new Dictionary<string, string>(), CancellationToken.None);
         Assert.Equal(0, staging.SlotsInUse);
         Assert.Equal(0, ((FileContent)content).StagedBlocks);
+        Assert.Null(((FileContent)content).StagingFile); // its disk space is returned once everything is in S3
+        await content.WriteAsync(0, new byte[ContentHarness.SmallBlock], CancellationToken.None);
+        Assert.NotNull(((FileContent)content).StagingFile);
     }
 }

@@ -112,8 +112,9 @@ internal sealed partial class BlockSource
         catch (OperationCanceledException)
         {
         }
-        catch (Exception e) when (e is FsException or ObjectStoreException or IOException)
+        catch (Exception e)
         {
+            // Anything (the store, an integrity failure, the file closed meanwhile): read-ahead is only a hint.
             LogPrefetchFailed(_s.Logger, Version.Key, first, end, e.Message);
         }
     }
