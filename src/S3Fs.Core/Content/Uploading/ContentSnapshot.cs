@@ -13,6 +13,9 @@ internal readonly record struct StagedBlock(int Slot, long Generation);
 /// </summary>
 internal sealed class ContentSnapshot
 {
+    private BlockFormat? _target;
+    private List<BlockRun>? _reusable;
+
     public ContentSnapshot(long size, long baseLimit, long changes, IReadOnlyDictionary<long, StagedBlock> staged, StagingFile? staging, BlockSource? baseSource, int blockSize)
     {
         Size = size;
@@ -23,9 +26,6 @@ internal sealed class ContentSnapshot
         Base = baseSource;
         BlockSize = blockSize;
     }
-
-    private BlockFormat? _target;
-    private List<BlockRun>? _reusable;
 
     public long Size { get; }
 
