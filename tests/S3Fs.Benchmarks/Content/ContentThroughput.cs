@@ -30,6 +30,7 @@ internal static class ContentThroughput
     {
         var size = (args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1024) * MiB;
         var repeats = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2;
+        var writesOnly = args.Length > 2 && args[2] == "writes";
         var env = await RgwEnvironment.GetAsync();
         var prefix = RgwEnvironment.UniquePrefix("content-throughput");
         using var s3 = new S3ObjectStore(new S3StoreOptions
@@ -53,7 +54,7 @@ internal static class ContentThroughput
         async Task MeasureAsync(string name, Func<Task> run)
         {
             var times = new List<double>();
-            for (var i = 0; i < repeats; i++)
+            for (var i = 0; i < (writesOnly ? 1 : repeats); i++)
             {
                 var watch = Stopwatch.StartNew();
                 await run();
@@ -61,16 +62,64 @@ internal static class ContentThroughput
                 Console.Error.WriteLine($"{name}: {size / 1e6 / times[^1]:F0} MB/s");
             }
 
-            rows.Add((name, times));
+            var row = rows.FindIndex(r => r.Name == name);
+            if (row >= 0)
+            {
+                rows[row].Seconds.AddRange(times);
+            }
+            else
+            {
+                rows.Add((name, times));
+            }
         }
 
-        ContentStore NewContent(bool encrypted) => new(s3, new ContentOptions
+        ContentStore NewContent(bool encrypted, bool early = true) => new(s3, new ContentOptions
         {
             Ciphers = encrypted ? new FileCipherFactory(new MasterKeyRing(FileMasterKey.FromKey(masterKey))) : null,
             StagingDirectory = staging,
+            EarlyUpload = early,
         });
 
+        async Task WriteAsync(string key, bool encrypted, bool early)
+        {
+            await using var content = NewContent(encrypted, early);
+            await using var file = content.CreateNew();
+            file.UploadTargetProvider = () => new UploadTarget(key, new Dictionary<string, string>());
+            for (var offset = 0; offset < size; offset += KernelIo)
+            {
+                await file.WriteAsync(offset, data.AsMemory(offset, Math.Min(KernelIo, size - offset)), CancellationToken.None);
+            }
+
+            await file.UploadAsync(key, new Dictionary<string, string>(), CancellationToken.None);
+        }
+
         try
+        {
+            if (writesOnly)
+            {
+                // A/B of the early upload alone: alternate so that load changes hit both alike.
+                for (var i = 0; i < repeats; i++)
+                {
+                    await MeasureAsync("direct multipart, 8 MiB parts, 4 in parallel", async () => await DirectMultipartAsync(s3, prefix + "direct-mp", data));
+                    await MeasureAsync("content write, encrypted, early upload on", () => WriteAsync(prefix + "w", true, early: true));
+                    await MeasureAsync("content write, encrypted, early upload off", () => WriteAsync(prefix + "w", true, early: false));
+                }
+            }
+            else
+            {
+                await MeasureAllAsync();
+            }
+        }
+        finally
+        {
+            await CleanAsync(s3, prefix);
+            Directory.Delete(staging, recursive: true);
+        }
+
+        PrintTable(rows, size, repeats);
+        return 0;
+
+        async Task MeasureAllAsync()
         {
             await MeasureAsync("direct PutAsync, one request", async () =>
                 await s3.PutAsync(new PutRequest(prefix + "direct", data), CancellationToken.None));
@@ -83,18 +132,12 @@ internal static class ContentThroughput
             {
                 var label = encrypted ? "encrypted" : "plain";
                 var key = prefix + label;
-                await MeasureAsync($"content write, {label} (durable at close)", async () =>
+                if (encrypted)
                 {
-                    await using var content = NewContent(encrypted);
-                    await using var file = content.CreateNew();
-                    file.UploadTargetProvider = () => new UploadTarget(key, new Dictionary<string, string>());
-                    for (var offset = 0; offset < size; offset += KernelIo)
-                    {
-                        await file.WriteAsync(offset, data.AsMemory(offset, Math.Min(KernelIo, size - offset)), CancellationToken.None);
-                    }
+                    await MeasureAsync("content write, encrypted, early upload off (durable at close)", () => WriteAsync(key, encrypted, early: false));
+                }
 
-                    await file.UploadAsync(key, new Dictionary<string, string>(), CancellationToken.None);
-                });
+                await MeasureAsync($"content write, {label} (durable at close)", () => WriteAsync(key, encrypted, early: true));
                 await MeasureAsync($"content cold read, {label}", async () =>
                 {
                     await using var content = NewContent(encrypted);
@@ -113,12 +156,10 @@ internal static class ContentThroughput
 
             await MeasureOverwriteAsync(s3, masterKey, staging, prefix + "encrypted", size);
         }
-        finally
-        {
-            await CleanAsync(s3, prefix);
-            Directory.Delete(staging, recursive: true);
-        }
+    }
 
+    private static void PrintTable(List<(string Name, List<double> Seconds)> rows, int size, int repeats)
+    {
         Console.WriteLine($"| {size / MiB} MiB, runs: {repeats} | best MB/s | all runs MB/s |");
         Console.WriteLine("|---|---:|---|");
         foreach (var (name, seconds) in rows)
@@ -126,8 +167,6 @@ internal static class ContentThroughput
             var rates = seconds.Select(s => (size / 1e6 / s).ToString("F0", CultureInfo.InvariantCulture));
             Console.WriteLine($"| {name} | {size / 1e6 / seconds.Min():F0} | {string.Join(", ", rates)} |");
         }
-
-        return 0;
     }
 
     /// <summary>A 1 MiB overwrite in the middle of the stored encrypted file: time and what went over the wire.</summary>
