@@ -21,7 +21,7 @@ public class EarlyUploadTests
     /// <summary>Parts go out in the background: wait until at least <paramref name="parts"/> were sent.</summary>
     private static async Task WaitForPartsAsync(ContentHarness h, int parts)
     {
-        for (var i = 0; i < 500 && h.Counting.Count(ObjectStoreOperation.UploadPart) < parts; i++)
+        for (var i = 0; i < 3000 && h.Counting.Count(ObjectStoreOperation.UploadPart) < parts; i++)
         {
             await Task.Delay(10);
         }

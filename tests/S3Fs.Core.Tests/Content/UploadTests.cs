@@ -17,6 +17,17 @@ public class UploadTests
         capabilities: ObjectStoreCapabilities.AwsDefaults with { UploadPartCopy = uploadPartCopy },
         configure: o => o with { CacheSize = 64L * MiB, UploadPartSize = 8 * MiB, CopyPartSize = 512 * MiB, SinglePutThreshold = 8 * MiB, MaxReadRequest = 8 * MiB, MaxReadAhead = 16 * MiB, MinReadRequest = MiB, InitialReadAhead = 128 * 1024 });
 
+    /// <summary>Waits until a part is being sent: the upload's snapshot is taken by then (later writes are not in it).</summary>
+    private static async Task UploadStartedAsync(ContentHarness h)
+    {
+        for (var i = 0; i < 3000 && h.Counting.Count(ObjectStoreOperation.UploadPart) == 0; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(h.Counting.Count(ObjectStoreOperation.UploadPart) > 0);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -151,7 +162,7 @@ public class UploadTests
         h.Faults.AddLatency(ObjectStoreOperation.UploadPart, TimeSpan.FromMilliseconds(100));
 
         var upload = content.UploadAsync("f", NoAttributes, CancellationToken.None).AsTask();
-        await Task.Delay(30);
+        await UploadStartedAsync(h);
         var late = ContentHarness.Random(10_000, 9);
         await content.WriteAsync(100, late, CancellationToken.None);
         await content.WriteAsync(600_000, new byte[] { 7 }, CancellationToken.None);
@@ -182,7 +193,7 @@ public class UploadTests
         h.Faults.AddLatency(ObjectStoreOperation.UploadPart, TimeSpan.FromMilliseconds(100));
 
         var upload = content.UploadAsync("f", NoAttributes, CancellationToken.None).AsTask();
-        await Task.Delay(30);
+        await UploadStartedAsync(h);
         await content.SetSizeAsync(1000, CancellationToken.None);
         await content.SetSizeAsync(5000, CancellationToken.None);
         await upload;
