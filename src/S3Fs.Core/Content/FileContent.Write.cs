@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Extensions.Logging;
 using S3Fs.Core.Content.Uploading;
 using S3Fs.Core.FileSystem;
 
@@ -283,7 +284,18 @@ internal sealed partial class FileContent
 
             if (_early is null)
             {
-                var target = UploadTargetProvider();
+                UploadTarget? target;
+                try
+                {
+                    target = UploadTargetProvider();
+                }
+                catch (Exception e)
+                {
+                    // The early upload is an optimisation: a provider that fails must not fail the write that asked.
+                    LogNoEarlyUpload(_s.Logger, e.Message);
+                    return;
+                }
+
                 if (target is null)
                 {
                     return;
@@ -304,4 +316,7 @@ internal sealed partial class FileContent
             _early.AddPart(new ContentSnapshot(_size, 0, _changes, blocks, _staging, null, _blockSize), first, end, storedBlock);
         }
     }
+
+    [LoggerMessage(EventId = 1522, Level = LogLevel.Warning, Message = "No early upload: the upload target could not be determined: {Error}")]
+    private static partial void LogNoEarlyUpload(ILogger logger, string error);
 }
