@@ -53,7 +53,7 @@ public class BlockCacheTests
     }
 
     [Fact]
-    public void HeldBlock_StaysValidAfterEviction()
+    public void Release_HeldBlockAfterEviction_StaysValidUntilReleased()
     {
         var cache = new BlockCache(4096);
         Add(cache, new BlockKey(V1, 0), 5);

@@ -74,7 +74,7 @@ public class DiskBlockCacheTests
     }
 
     [Fact]
-    public async Task Restart_ServesBlocksFromDiskWithoutGets()
+    public async Task TryReadAsync_AfterRestart_ServesBlocksWithoutGets()
     {
         await using var h = Harness();
         var data = ContentHarness.Random(MiB, 1);
@@ -90,7 +90,7 @@ public class DiskBlockCacheTests
     }
 
     [Fact]
-    public async Task CorruptedFile_IsDiscardedAndTheBlockRefetched()
+    public async Task TryReadAsync_CorruptedFile_IsDiscardedAndTheBlockRefetched()
     {
         await using var h = Harness();
         var data = ContentHarness.Random(MiB, 2);
@@ -111,7 +111,7 @@ public class DiskBlockCacheTests
     }
 
     [Fact]
-    public async Task PlantedFileWithValidHeader_FailsAuthenticationAndIsNeverServed()
+    public async Task TryReadAsync_PlantedFileWithValidHeader_FailsAuthenticationAndIsNeverServed()
     {
         await using var h = Harness();
         var data = ContentHarness.Random(MiB, 3);
@@ -135,7 +135,7 @@ public class DiskBlockCacheTests
     }
 
     [Fact]
-    public async Task FileOfAnotherBlock_IsRejected()
+    public async Task TryReadAsync_FileOfAnotherBlock_IsRejected()
     {
         await using var h = Harness();
         var data = ContentHarness.Random(MiB, 4);
@@ -153,7 +153,7 @@ public class DiskBlockCacheTests
     }
 
     [Fact]
-    public async Task ChangedObject_IsNotServedFromTheOldVersionsFiles()
+    public async Task TryReadAsync_ChangedObject_IsNotServedFromTheOldVersionsFiles()
     {
         await using var h = Harness();
         await h.CreateAsync("f", ContentHarness.Random(MiB, 5));
@@ -170,7 +170,7 @@ public class DiskBlockCacheTests
     }
 
     [Fact]
-    public async Task Budget_IsRespectedByEvictingOldFiles()
+    public async Task Enqueue_BeyondBudget_EvictsOldFiles()
     {
         const long budget = 40L * StoredBlock;
         await using var h = Harness(diskBudget: budget);
@@ -192,7 +192,7 @@ public class DiskBlockCacheTests
     }
 
     [Fact]
-    public void Crc32C_MatchesTheTableAndKnownVector()
+    public void Crc32CCompute_KnownVectorsAndRandomData_MatchTheTable()
     {
         // RFC 3720 appendix B.4: 32 bytes of zeros.
         Assert.Equal(0x8A9136AAu, Crc32C.Compute(new byte[32]));

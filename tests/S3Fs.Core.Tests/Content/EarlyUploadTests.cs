@@ -30,7 +30,7 @@ public class EarlyUploadTests
     }
 
     [Fact]
-    public async Task SequentialLargeFile_SendsPartsBeforeCloseAndEachByteOnce()
+    public async Task WriteAsync_SequentialLargeNewFile_SendsPartsBeforeCloseAndEachByteOnce()
     {
         await using var h = new ContentHarness();
         var (content, data) = await WriteLargeAsync(h);
@@ -52,7 +52,7 @@ public class EarlyUploadTests
     }
 
     [Fact]
-    public async Task OnlyTimesChanged_KeepsTheStartMetadataWithoutACopy()
+    public async Task UploadAsync_OnlyTimesChanged_KeepsTheStartMetadataWithoutACopy()
     {
         await using var h = new ContentHarness();
         var (content, _) = await WriteLargeAsync(h);
@@ -68,7 +68,7 @@ public class EarlyUploadTests
     }
 
     [Fact]
-    public async Task ModeChangedWhileWriting_IsAppliedWithACopy()
+    public async Task UploadAsync_ModeChangedWhileWriting_IsAppliedWithACopy()
     {
         await using var h = new ContentHarness();
         var (content, data) = await WriteLargeAsync(h);
@@ -86,7 +86,7 @@ public class EarlyUploadTests
     }
 
     [Fact]
-    public async Task RewriteOfASentBlock_AbortsTheEarlyUploadAndUploadsNormally()
+    public async Task WriteAsync_RewriteOfASentBlock_AbortsTheEarlyUploadAndUploadsNormally()
     {
         await using var h = new ContentHarness();
         var (content, data) = await WriteLargeAsync(h);
@@ -105,7 +105,7 @@ public class EarlyUploadTests
     }
 
     [Fact]
-    public async Task TruncationIntoSentParts_AbortsTheEarlyUpload()
+    public async Task SetSizeAsync_TruncationIntoSentParts_AbortsTheEarlyUpload()
     {
         await using var h = new ContentHarness();
         var (content, data) = await WriteLargeAsync(h);
@@ -121,7 +121,7 @@ public class EarlyUploadTests
     }
 
     [Fact]
-    public async Task KeyChangedBeforeClose_DiscardsTheEarlyUpload()
+    public async Task UploadAsync_KeyChangedBeforeClose_DiscardsTheEarlyUpload()
     {
         await using var h = new ContentHarness();
         var (content, data) = await WriteLargeAsync(h, key: "a");
@@ -137,7 +137,7 @@ public class EarlyUploadTests
     }
 
     [Fact]
-    public async Task FailedPart_CloseFallsBackToANormalUpload()
+    public async Task UploadAsync_EarlyPartFailed_FallsBackToANormalUpload()
     {
         await using var h = new ContentHarness();
         h.Faults.FailNext(ObjectStoreOperation.UploadPart, 1, Core.Storage.ObjectStoreErrorKind.Other, "injected");
@@ -154,7 +154,7 @@ public class EarlyUploadTests
     }
 
     [Fact]
-    public async Task DisposedWithoutUpload_AbortsAndStoresNothing()
+    public async Task DisposeAsync_WithoutUpload_AbortsAndStoresNothing()
     {
         await using var h = new ContentHarness();
         var (content, _) = await WriteLargeAsync(h);
@@ -165,7 +165,7 @@ public class EarlyUploadTests
     }
 
     [Fact]
-    public async Task ExistingFileAppendedTo_DoesNotStartEarly()
+    public async Task WriteAsync_ExistingFileAppendedTo_DoesNotStartEarly()
     {
         await using var h = new ContentHarness();
         await h.CreateAsync("f", ContentHarness.Random(1000, 2));
@@ -179,7 +179,7 @@ public class EarlyUploadTests
     }
 
     [Fact]
-    public async Task NoTargetProvider_DoesNotStartEarly()
+    public async Task WriteAsync_NoTargetProvider_DoesNotStartEarly()
     {
         await using var h = new ContentHarness();
         await using var content = h.Content.CreateNew();

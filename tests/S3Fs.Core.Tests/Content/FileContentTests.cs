@@ -7,7 +7,7 @@ namespace S3Fs.Core.Tests.Content;
 /// store) the two must agree byte for byte. Small blocks and parts make every path (fill buffer, staging, partial
 /// blocks, copy parts, borrowed blocks, single PUT, multipart) happen many times per run.
 /// </summary>
-public class ContentModelTests
+public class FileContentTests
 {
     private static readonly Dictionary<string, string> NoAttributes = [];
 
@@ -26,7 +26,7 @@ public class ContentModelTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task RandomOperations_MatchTheModel(int seed, bool encrypted, bool uploadPartCopy)
+    public async Task WriteTruncateReadUpload_RandomOperations_MatchTheModel(int seed, bool encrypted, bool uploadPartCopy)
     {
         await using var h = new ContentHarness(encrypted, capabilities: ContentHarness.TestCapabilities with { UploadPartCopy = uploadPartCopy });
         var random = new Random(seed);
@@ -113,7 +113,7 @@ public class ContentModelTests
     }
 
     [Fact]
-    public async Task TruncateThenExtend_ReadsZerosWhereDataWas()
+    public async Task SetSizeAsync_TruncateThenExtend_ReadsZerosWhereDataWas()
     {
         foreach (var encrypted in new[] { true, false })
         {
@@ -137,7 +137,7 @@ public class ContentModelTests
     }
 
     [Fact]
-    public async Task EmptyFile_UploadsAndReopensAsEmpty()
+    public async Task UploadAsync_EmptyNewFile_StoresOneEmptyBlockAndReopensEmpty()
     {
         await using var h = new ContentHarness();
         await using (var content = h.Content.CreateNew())
@@ -155,7 +155,7 @@ public class ContentModelTests
     }
 
     [Fact]
-    public async Task ShrinkToZeroAndRewrite_UploadsOnlyTheNewBytes()
+    public async Task UploadAsync_ShrunkToZeroAndRewritten_FetchesNothingFromTheBase()
     {
         await using var h = new ContentHarness();
         await h.CreateAsync("f", ContentHarness.Random(500_000, 2));
@@ -170,7 +170,7 @@ public class ContentModelTests
     }
 
     [Fact]
-    public async Task WriteBeyondS3Limit_FailsWithFileTooLarge()
+    public async Task WriteAsync_BeyondS3ObjectLimit_FailsWithFileTooLarge()
     {
         await using var h = new ContentHarness();
         await using var content = h.Content.CreateNew();

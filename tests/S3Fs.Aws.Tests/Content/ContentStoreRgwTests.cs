@@ -17,11 +17,11 @@ namespace S3Fs.Aws.Tests.Content;
 /// and part (8 MiB) sizes and S3's real 5 MiB minimum part.
 /// </summary>
 [Trait("Category", "S3")]
-public sealed class ContentRgwTests : IAsyncLifetime
+public sealed class ContentStoreRgwTests : IAsyncLifetime
 {
     private const int MiB = 1024 * 1024;
     private static readonly Dictionary<string, string> Attributes = new() { ["mode"] = "33188" };
-    private readonly string _prefix = RgwEnvironment.UniquePrefix(nameof(ContentRgwTests));
+    private readonly string _prefix = RgwEnvironment.UniquePrefix(nameof(ContentStoreRgwTests));
     private readonly string _staging = Path.Combine(Path.GetTempPath(), "s3cfs-rgw-content", Guid.NewGuid().ToString("N"));
     private readonly byte[] _masterKey = RandomNumberGenerator.GetBytes(32);
     private readonly List<ContentStore> _contentStores = [];
@@ -91,7 +91,7 @@ public sealed class ContentRgwTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task LargeFile_MultipartUploadAndReadBack_RoundTrips()
+    public async Task UploadAsync_LargeFile_MultipartUploadAndReadBackRoundTrip()
     {
         var data = await CreateAsync(NewContentStore(), "large", (20 * MiB) + 12_345, 1);
         Assert.Equal(2, _store.Count(ObjectStoreOperation.UploadPart)); // 8 MiB, then 12 MiB (a 4 MiB tail joins the last part)
@@ -104,7 +104,7 @@ public sealed class ContentRgwTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task OneMiBOverwrite_UsesUploadPartCopyAndSendsAtMostSixMiB()
+    public async Task UploadAsync_OneMiBOverwrite_UsesUploadPartCopyAndSendsAtMostSixMiB()
     {
         Assert.True(_s3.Capabilities.UploadPartCopy, "the RGW probe should find UploadPartCopy");
         var data = await CreateAsync(NewContentStore(), "patch", 48 * MiB, 2);
@@ -124,7 +124,7 @@ public sealed class ContentRgwTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RandomReads_FetchOnlyTheCoveringBlocks()
+    public async Task ReadAsync_RandomSmallReads_FetchOnlyTheCoveringBlocks()
     {
         var data = await CreateAsync(NewContentStore(), "random", 8 * MiB, 4);
         await using var file = await OpenAsync(NewContentStore(), "random");
@@ -143,7 +143,7 @@ public sealed class ContentRgwTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EarlyUpload_SendsPartsWhileWriting()
+    public async Task WriteAsync_LargeNewFile_EarlyUploadSendsPartsWhileWriting()
     {
         var content = NewContentStore();
         var data = Rgw.RandomBytes(40 * MiB, 5);
@@ -171,7 +171,7 @@ public sealed class ContentRgwTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ObjectReplacedWhileOpen_ReadFailsInsteadOfMixingVersions()
+    public async Task ReadAsync_ObjectReplacedWhileOpen_FailsInsteadOfMixingVersions()
     {
         await CreateAsync(NewContentStore(), "changing", 4 * MiB, 6);
         await using var file = await OpenAsync(NewContentStore(), "changing");
@@ -184,7 +184,7 @@ public sealed class ContentRgwTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TamperedObject_ReadFailsWithIntegrityError()
+    public async Task ReadAsync_TamperedObject_FailsWithIntegrityError()
     {
         await CreateAsync(NewContentStore(), "tamper", MiB, 8);
         var head = await _store.HeadAsync(new HeadRequest(Key("tamper")), CancellationToken.None);
@@ -200,7 +200,7 @@ public sealed class ContentRgwTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task PlainVolume_StoresBytesAsIs()
+    public async Task UploadAsync_PlainVolume_StoresBytesAsIs()
     {
         var data = await CreateAsync(NewContentStore(encrypted: false), "plain", 9 * MiB, 9);
         var body = new byte[data.Length];

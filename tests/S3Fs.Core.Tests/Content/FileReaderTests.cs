@@ -7,7 +7,7 @@ using S3Fs.Testing.Storage;
 namespace S3Fs.Core.Tests.Content;
 
 /// <summary>What reads fetch (bytes and requests), read-ahead, version pinning, integrity, budgets, cancellation.</summary>
-public class ReadPathTests
+public class FileReaderTests
 {
     private const int MiB = 1024 * 1024;
     private const int Block = 64 * 1024;
@@ -23,7 +23,7 @@ public class ReadPathTests
         });
 
     [Fact]
-    public async Task RandomReads_FetchOnlyTheCoveringBlocks()
+    public async Task ReadAsync_RandomSmallReads_FetchOnlyTheCoveringBlocks()
     {
         await using var h = Harness();
         await h.CreateAsync("f", ContentHarness.Random(16 * MiB, 1), chunk: MiB);
@@ -57,7 +57,7 @@ public class ReadPathTests
     }
 
     [Fact]
-    public async Task SequentialReads_TriggerReadAheadWithFewLargeRequests()
+    public async Task ReadAsync_Sequential_TriggersReadAheadWithFewLargeRequests()
     {
         await using var h = Harness();
         var data = ContentHarness.Random(32 * MiB, 3);
@@ -78,7 +78,7 @@ public class ReadPathTests
     }
 
     [Fact]
-    public async Task SequentialReads_WindowGrowsGeometricallyAndResetsOnSeek()
+    public async Task ReadAsync_Sequential_WindowGrowsGeometricallyAndResetsOnSeek()
     {
         await using var h = Harness();
         await h.CreateAsync("f", ContentHarness.Random(16 * MiB, 4), chunk: MiB);
@@ -101,7 +101,7 @@ public class ReadPathTests
     }
 
     [Fact]
-    public async Task ReadAhead_NeverExceedsItsBudget()
+    public async Task ReadAsync_TwoSequentialReaders_ReadAheadNeverExceedsItsBudget()
     {
         await using var h = Harness(o => o with { ReadAheadBudget = 3 * MiB });
         await h.CreateAsync("a", ContentHarness.Random(16 * MiB, 5), chunk: MiB);
@@ -122,7 +122,7 @@ public class ReadPathTests
     }
 
     [Fact]
-    public async Task LargeFileRead_KeepsTheBlockCacheWithinItsBudget()
+    public async Task ReadAsync_LargeFile_KeepsTheBlockCacheWithinItsBudget()
     {
         await using var h = Harness(o => o with { CacheSize = 2 * MiB, ReadAheadBudget = MiB });
         var data = ContentHarness.Random(24 * MiB, 7);
@@ -142,7 +142,7 @@ public class ReadPathTests
     }
 
     [Fact]
-    public async Task ObjectChangedBetweenReads_FailsInsteadOfMixingVersions()
+    public async Task ReadAsync_ObjectChangedBetweenReads_FailsInsteadOfMixingVersions()
     {
         await using var h = Harness();
         var oldData = ContentHarness.Random(4 * MiB, 8);
@@ -168,7 +168,7 @@ public class ReadPathTests
     }
 
     [Fact]
-    public async Task TamperedCiphertext_FailsWithIntegrityErrorAndNoData()
+    public async Task ReadAsync_TamperedCiphertext_FailsWithIntegrityErrorAndNoData()
     {
         await using var h = Harness();
         await h.CreateAsync("f", ContentHarness.Random(MiB, 10), chunk: MiB);
@@ -188,7 +188,7 @@ public class ReadPathTests
     }
 
     [Fact]
-    public async Task SwappedBlocks_FailWithIntegrityError()
+    public async Task ReadAsync_SwappedBlocks_FailWithIntegrityError()
     {
         await using var h = Harness();
         await h.CreateAsync("f", ContentHarness.Random(MiB, 11), chunk: MiB);
@@ -203,7 +203,7 @@ public class ReadPathTests
     }
 
     [Fact]
-    public async Task TruncatedObject_FailsToOpenWithIntegrityError()
+    public async Task OpenAsync_TruncatedObject_FailsWithIntegrityError()
     {
         await using var h = Harness();
         await h.CreateAsync("f", ContentHarness.Random(MiB, 12), chunk: MiB);
@@ -223,7 +223,7 @@ public class ReadPathTests
     }
 
     [Fact]
-    public async Task AlteredEnvelope_FailsToOpenWithIntegrityError()
+    public async Task OpenAsync_AlteredEnvelope_FailsWithIntegrityError()
     {
         await using var h = Harness();
         await h.CreateAsync("f", ContentHarness.Random(1000, 13));
@@ -236,7 +236,7 @@ public class ReadPathTests
     }
 
     [Fact]
-    public async Task UnknownMasterKey_FailsToOpenWithKeyUnavailableNamingTheKey()
+    public async Task OpenAsync_UnknownMasterKey_FailsWithKeyUnavailableNamingTheKey()
     {
         await using var h = Harness();
         await h.CreateAsync("f", ContentHarness.Random(1000, 14));
@@ -267,7 +267,7 @@ public class ReadPathTests
     }
 
     [Fact]
-    public async Task ConcurrentReadersOfOneBlock_FetchItOnce()
+    public async Task ReadAsync_ConcurrentReadersOfOneBlock_FetchItOnce()
     {
         await using var h = Harness();
         await h.CreateAsync("f", ContentHarness.Random(MiB, 16), chunk: MiB);

@@ -5,7 +5,7 @@ using S3Fs.Testing.Storage;
 namespace S3Fs.Core.Tests.Content;
 
 /// <summary>Uploads: part planning at S3's real limits, the degraded path, failures and retries, concurrent writes.</summary>
-public class UploadTests
+public class UploaderTests
 {
     private const int MiB = 1024 * 1024;
     private static readonly Dictionary<string, string> NoAttributes = [];

@@ -5,14 +5,14 @@ using S3Fs.Core.FileSystem;
 namespace S3Fs.Core.Tests.Content;
 
 /// <summary>The staging area: sealed on disk, private, unlinked, and authenticated when read back.</summary>
-public class StagingTests
+public class StagingFileTests
 {
     private static readonly byte[] Marker = "staged plaintext marker, never on disk"u8.ToArray();
 
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task DirtyFile_StagingFileHoldsNoPlaintext(bool encrypted)
+    public async Task WriteAsync_DirtyFile_StagingFileHoldsNoPlaintext(bool encrypted)
     {
         await using var h = new ContentHarness(encrypted);
         var data = new byte[300_000];
@@ -32,7 +32,7 @@ public class StagingTests
     }
 
     [Fact]
-    public void StagingDirectory_IsPrivateAndFilesAreUnlinked()
+    public void CreateFile_Always_DirectoryIsPrivateAndFilesAreUnlinked()
     {
         var root = Path.Combine(Path.GetTempPath(), "s3cfs-staging-test", Guid.NewGuid().ToString("N"));
         using (var area = new StagingArea(root))
@@ -52,7 +52,7 @@ public class StagingTests
     }
 
     [Fact]
-    public async Task StagedBlock_ReadWithWrongGenerationOrSlot_FailsAuthentication()
+    public async Task ReadAsync_WrongGenerationOrSlot_FailsAuthentication()
     {
         var root = Path.Combine(Path.GetTempPath(), "s3cfs-staging-test", Guid.NewGuid().ToString("N"));
         try
@@ -84,7 +84,7 @@ public class StagingTests
     }
 
     [Fact]
-    public async Task RewrittenBlocks_ReuseFreedSlots()
+    public async Task WriteAsync_RewrittenBlocks_ReuseFreedSlots()
     {
         await using var h = new ContentHarness();
         await using var content = h.Content.CreateNew();
@@ -103,7 +103,7 @@ public class StagingTests
     }
 
     [Fact]
-    public async Task TruncateAndUpload_FreeStagedSlots()
+    public async Task SetSizeAndUpload_StagedBlocks_FreeTheirSlots()
     {
         await using var h = new ContentHarness();
         await using var content = h.Content.CreateNew();

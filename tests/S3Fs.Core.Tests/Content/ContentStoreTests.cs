@@ -4,7 +4,7 @@ using S3Fs.Crypto.Format;
 namespace S3Fs.Core.Tests.Content;
 
 /// <summary>Write, upload, reopen, read: every size class and alignment, encrypted and plain.</summary>
-public class ContentStoreRoundTripTests
+public class ContentStoreTests
 {
     public static TheoryData<bool, int> Sizes()
     {
@@ -201,7 +201,7 @@ public class ContentStoreRoundTripTests
     }
 
     [Fact]
-    public async Task Relocate_ReadsFromTheNewKey()
+    public async Task Relocate_ObjectCopiedAndDeleted_ReadsFromTheNewKey()
     {
         await using var h = new ContentHarness();
         var data = ContentHarness.Random(100_000, 8);
