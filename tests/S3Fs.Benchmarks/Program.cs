@@ -4,5 +4,15 @@ namespace S3Fs.Benchmarks;
 
 internal static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <summary>BenchmarkDotNet benchmarks; <c>content-rgw [MiB]</c> runs the RGW throughput harness instead.</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        if (args is ["content-rgw", ..])
+        {
+            return await Content.ContentThroughput.RunAsync(args[1..]);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

@@ -50,6 +50,14 @@ public interface IFileContent : IAsyncDisposable
     /// <summary>A reader with its own read-ahead state (one per open handle).</summary>
     IFileReader CreateReader();
 
+    /// <summary>
+    /// Set by the namespace so that a large file written sequentially can start its upload before it is closed: the
+    /// content calls it (from a write, holding none of the namespace's locks) when it is ready to start, and gets the
+    /// key and attributes that upload would use, or null for "not now". Null (the default) disables early uploads.
+    /// <see cref="UploadAsync"/> still decides: if its key differs, the early upload is discarded.
+    /// </summary>
+    Func<UploadTarget?>? UploadTargetProvider { get; set; }
+
     ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
     /// <summary>Truncates or extends (with zeros) to <paramref name="size"/>.</summary>
@@ -62,6 +70,9 @@ public interface IFileContent : IAsyncDisposable
     /// </summary>
     ValueTask<ObjectInfo> UploadAsync(string key, IReadOnlyDictionary<string, string> attributes, CancellationToken cancellationToken);
 }
+
+/// <summary>Where, and with which attributes, a file would be uploaded now (see <see cref="IFileContent.UploadTargetProvider"/>).</summary>
+public sealed record UploadTarget(string Key, IReadOnlyDictionary<string, string> Attributes);
 
 /// <summary>Reads of one open handle: sequential access is detected here and drives read-ahead.</summary>
 public interface IFileReader : IDisposable

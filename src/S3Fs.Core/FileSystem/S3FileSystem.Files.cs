@@ -82,6 +82,7 @@ public sealed partial class S3FileSystem
             {
                 node.Object = null;
                 node.Content = _content.CreateNew();
+                node.Content.UploadTargetProvider = () => EarlyUploadTarget(node);
                 node.Unlinked = false;
                 node.LocalChangeTime = now;
                 node.PendingAttributes = new PosixAttributes
@@ -308,7 +309,30 @@ public sealed partial class S3FileSystem
             : new ObjectInfo(node.Object.Key, node.Object.ObjectSize, node.Object.ETag, node.Object.LastModified, node.Object.Metadata);
         node.Object = ObjectState.FromInfo(head);
         node.Content = await _content.OpenAsync(head, cancellationToken).ConfigureAwait(false);
+        node.Content.UploadTargetProvider = () => EarlyUploadTarget(node);
         return node.Content;
+    }
+
+    /// <summary>
+    /// Where a large file being written would be uploaded if its upload started now (the content layer asks while the
+    /// file is written, to start a multipart upload early). Called without the node's gate: it reads the node's
+    /// object and pending attributes as they are at that moment, and the later upload on close checks the key again.
+    /// </summary>
+    private UploadTarget? EarlyUploadTarget(Node node)
+    {
+        if (node.Unlinked || node.Kind != FileKind.RegularFile || node.Parent is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new UploadTarget(ObjectKeyOf(node), MergedAttributes(node));
+        }
+        catch (FsException)
+        {
+            return null; // detached meanwhile
+        }
     }
 
     private void TouchModified(Node node)

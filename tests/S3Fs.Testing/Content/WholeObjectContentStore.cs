@@ -51,6 +51,8 @@ public sealed class WholeObjectContentStore(IObjectStore store) : IContentStore
 
         public ObjectVersion? Base { get; private set; } = baseVersion;
 
+        public Func<UploadTarget?>? UploadTargetProvider { get; set; }
+
         public void Relocate(ObjectVersion newBase) => Base = newBase;
 
         public IFileReader CreateReader() => new Reader(this);
