@@ -11,7 +11,7 @@ namespace S3Fs.Cli;
 /// </summary>
 internal static class CommandLine
 {
-    public static IReadOnlyList<ICommand> Commands { get; } = [new LsCommand(), new KeygenCommand(), new InspectCommand()];
+    public static IReadOnlyList<ICommand> Commands { get; } = [new MountCommand(), new UnmountCommand(), new LsCommand(), new KeygenCommand(), new InspectCommand()];
 
     public static string Version =>
         typeof(CommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
@@ -89,7 +89,7 @@ internal static class CommandLine
 
     private static string Remedy(ObjectStoreException e) => e.Kind switch
     {
-        ObjectStoreErrorKind.AccessDenied => " (check the credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, 'profile', and the bucket policy)",
+        ObjectStoreErrorKind.AccessDenied when !e.Detail.StartsWith("no AWS credentials", StringComparison.Ordinal) => " (check the credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, 'profile', and the bucket policy)",
         ObjectStoreErrorKind.NotFound when e.Key is null => " (check 'bucket' and 'endpoint' in the options file)",
         ObjectStoreErrorKind.Transient => " (is the endpoint reachable? check 'endpoint' and the network)",
         ObjectStoreErrorKind.Throttled => " (the server is throttling requests; try again later)",

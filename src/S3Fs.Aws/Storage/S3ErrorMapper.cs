@@ -43,6 +43,13 @@ internal static class S3ErrorMapper
                 $"network failure: {Innermost(ex).Message}", ex);
         }
 
+        if (ex is AmazonClientException && ex.Message.Contains("resolve AWS credentials", StringComparison.OrdinalIgnoreCase))
+        {
+            // The SDK's message lists every provider it tried; what the user needs is what to set.
+            return new ObjectStoreException(ObjectStoreErrorKind.AccessDenied, operation, bucket, key,
+                "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a profile of ~/.aws/credentials with 'profile'", ex);
+        }
+
         return new ObjectStoreException(ObjectStoreErrorKind.Other, operation, bucket, key, $"{ex.GetType().Name}: {ex.Message}", ex);
     }
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using S3Fs.Cli.Options;
 using S3Fs.Core.Storage;
+using S3Fs.Core.Volume;
+using S3Fs.Crypto.Format;
 
 namespace S3Fs.Cli.Commands;
 
@@ -15,7 +17,8 @@ internal sealed class LsCommand : ICommand
         usage: s3cfs ls <options-file> [path] [-o key=value,...]
 
         Lists the files and folders under <path> (default: the root of the mount), one per line:
-        type, size in bytes, modification time (UTC) and name. Folders end in '/'.
+        type, size in bytes, modification time (UTC) and name. Folders end in '/'. In an encrypted volume the
+        size is the plaintext size, computed from the listing alone (no key needed, no request per file).
         """;
 
     public IReadOnlyCollection<string> Flags => [];
@@ -33,6 +36,8 @@ internal sealed class LsCommand : ICommand
         var store = await context.Services.CreateStoreAsync(connection, options, forWriting: false, cancellationToken).ConfigureAwait(false);
         try
         {
+            var volume = await new VolumeDescriptorStore(store).FindAsync(connection.Prefix, cancellationToken).ConfigureAwait(false);
+            BlockLayout? layout = volume is { Descriptor.IsEncrypted: true } v ? BlockLayout.ForBlockSize(v.Descriptor.BlockSize) : null;
             var listed = 0;
             string? token = null;
             var prefix = connection.Prefix + path;
@@ -58,7 +63,8 @@ internal sealed class LsCommand : ICommand
                     }
 
                     var when = obj.LastModified.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-                    await context.Out.WriteLineAsync($"- {obj.Size,14} {when,-19} {name}").ConfigureAwait(false);
+                    var size = layout is { } l && l.TryPlainSizeFromCipherSize(obj.Size, out var plain) ? plain : obj.Size;
+                    await context.Out.WriteLineAsync($"- {size,14} {when,-19} {name}").ConfigureAwait(false);
                     listed++;
                 }
 

@@ -72,6 +72,12 @@ public sealed partial class S3FileSystem
 
     public async ValueTask<byte[]> GetXAttrAsync(long inode, string name, CancellationToken cancellationToken)
     {
+        if (!name.StartsWith(UserXAttrPrefix, StringComparison.Ordinal))
+        {
+            // Only user.* is ever stored; the kernel asks for security.capability on every write, so answer without I/O.
+            throw new FsException(FsErrorCode.NoAttribute, $"no extended attribute '{name}'");
+        }
+
         try
         {
             var xattrs = await CurrentXAttrsAsync(_inodes.Get(inode), cancellationToken).ConfigureAwait(false);

@@ -105,6 +105,15 @@ public sealed class S3ErrorMapperTests
     }
 
     [Fact]
+    public void Map_NoCredentials_IsAccessDeniedAndSaysWhatToSet()
+    {
+        var sdk = new Amazon.Runtime.AmazonClientException("Failed to resolve AWS credentials. The credential providers used to search for credentials returned the following errors: ...");
+        var ex = S3ErrorMapper.Map(sdk, "ListObjectsV2", "b", null, timedOut: false, TimeSpan.FromSeconds(1));
+        Assert.Equal(ObjectStoreErrorKind.AccessDenied, ex.Kind);
+        Assert.Contains("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", ex.Message);
+    }
+
+    [Fact]
     public void Map_NetworkFailure_IsTransientAndNamesTheCause()
     {
         var ex = S3ErrorMapper.Map(new HttpRequestException("send failed", new IOException("Connection reset by peer")), "GetObject", "b", "k", timedOut: false, TimeSpan.FromSeconds(1));

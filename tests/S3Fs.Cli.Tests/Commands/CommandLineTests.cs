@@ -55,7 +55,7 @@ public sealed class CommandLineTests : IDisposable
     {
         await _cli.Store.PutAsync(new PutRequest("root/a.txt", Encoding.UTF8.GetBytes("hello")), CancellationToken.None);
         await _cli.Store.PutAsync(new PutRequest("root/sub/b.txt", Encoding.UTF8.GetBytes("x")), CancellationToken.None);
-        await _cli.Store.PutAsync(new PutRequest("root/.s3cfs/volume.json", Encoding.UTF8.GetBytes("{}")), CancellationToken.None);
+        await _cli.Store.PutAsync(new PutRequest("root/.s3cfs/renames/x.json", Encoding.UTF8.GetBytes("{}")), CancellationToken.None);
         var (code, output, err) = await _cli.RunAsync("ls", _cli.Options("prefix = root\n"));
         Assert.True(code == 0, err);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -97,5 +97,21 @@ public sealed class CommandLineTests : IDisposable
         var (code, output, _) = await _cli.RunAsync("ls", _cli.Options("prefix = p1\n"), "-o", "prefix=p2");
         Assert.Equal(0, code);
         Assert.EndsWith(" x", output.Trim());
+    }
+
+    [Fact]
+    public async Task Ls_EncryptedVolume_ShowsPlaintextSizesFromTheListing()
+    {
+        var descriptor = new S3Fs.Core.Volume.VolumeDescriptor { Encryption = "client", BlockSize = 4096 };
+        await _cli.Store.PutAsync(new PutRequest("v/.s3cfs/volume.json", descriptor.ToJson()), CancellationToken.None);
+        // 5000 plaintext bytes in 4 KiB blocks: two blocks, 28 bytes of overhead each.
+        await _cli.Store.PutAsync(new PutRequest("v/f", new byte[5000 + (2 * 28)]), CancellationToken.None);
+        // Not a valid ciphertext size (a plain object): shown as stored.
+        await _cli.Store.PutAsync(new PutRequest("v/plain", new byte[10]), CancellationToken.None);
+        var (code, output, err) = await _cli.RunAsync("ls", _cli.Options("prefix = v\n"));
+        Assert.True(code == 0, err);
+        Assert.Contains("- " + 5000.ToString().PadLeft(14) + " ", output);
+        Assert.Contains("- " + 10.ToString().PadLeft(14) + " ", output);
+        Assert.DoesNotContain(".s3cfs", output);
     }
 }

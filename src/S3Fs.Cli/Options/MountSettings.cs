@@ -1,0 +1,85 @@
+namespace S3Fs.Cli.Options;
+
+/// <summary>The options that shape a mount (as opposed to where the bucket is and how files are encrypted).</summary>
+internal sealed record MountSettings
+{
+    public bool ReadOnly { get; init; }
+
+    public bool AllowOther { get; init; }
+
+    public uint Uid { get; init; }
+
+    public uint Gid { get; init; }
+
+    public uint Umask { get; init; } = Convert.ToUInt32("022", 8);
+
+    public long? CacheSize { get; init; }
+
+    public string? CacheDir { get; init; }
+
+    public long? CacheDirSize { get; init; }
+
+    public static MountSettings Bind(OptionSet options)
+    {
+        var (uid, gid) = CurrentIds();
+        var errors = new List<OptionError>();
+        var cacheSize = options.GetSize("cache_size");
+        if (cacheSize is < 16L << 20)
+        {
+            errors.Add(new OptionError(options.SourceOf("cache_size")!.Value, $"cache_size {ValueParsers.FormatSize(cacheSize.Value)} is too small to hold read-ahead windows", "use at least 16MiB (the default is 256MiB)"));
+        }
+
+        var uidValue = options.GetInteger("uid");
+        var gidValue = options.GetInteger("gid");
+        foreach (var (name, value) in new[] { ("uid", uidValue), ("gid", gidValue) })
+        {
+            if (value is > uint.MaxValue - 1)
+            {
+                errors.Add(new OptionError(options.SourceOf(name)!.Value, $"{name} {value} is out of range", "use a number below 4294967295"));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new OptionsException(errors);
+        }
+
+        return new MountSettings
+        {
+            ReadOnly = options.GetBoolean("read_only") ?? false,
+            AllowOther = options.GetBoolean("allow_other") ?? false,
+            Uid = (uint?)uidValue ?? uid,
+            Gid = (uint?)gidValue ?? gid,
+            Umask = options.GetOctal("umask") ?? Convert.ToUInt32("022", 8),
+            CacheSize = cacheSize,
+            CacheDir = options.GetPath("cache_dir"),
+            CacheDirSize = options.GetSize("cache_dir_size"),
+        };
+    }
+
+    /// <summary>The effective uid and gid of this process, read from /proc (no native call needed).</summary>
+    internal static (uint Uid, uint Gid) CurrentIds()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return (0, 0);
+        }
+
+        uint uid = 0, gid = 0;
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            // "Uid:\treal\teffective\tsaved\tfs"
+            var parts = line.Split('\t', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length >= 3 && parts[0] == "Uid:")
+            {
+                uid = uint.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else if (parts.Length >= 3 && parts[0] == "Gid:")
+            {
+                gid = uint.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return (uid, gid);
+    }
+}
