@@ -37,7 +37,7 @@ internal sealed partial class MountServer(
         MountedFileSystem? mounted = null;
         try
         {
-            var volume = await VolumeOpener.OpenAsync(options, services, forWriting: !settings.ReadOnly, cancellationToken).ConfigureAwait(false);
+            var volume = await VolumeOpener.OpenAsync(options, services, forWriting: !settings.ReadOnly, cancellationToken, logging.CreateLogger("S3Fs.Volume")).ConfigureAwait(false);
             mounted = FileSystemBuilder.Build(volume, settings, logging);
             _fs = mounted.FileSystem;
             if (!settings.ReadOnly)

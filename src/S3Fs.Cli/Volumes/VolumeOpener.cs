@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using S3Fs.Cli.Commands;
 using S3Fs.Cli.Options;
 using S3Fs.Core.Volume;
@@ -11,10 +13,11 @@ namespace S3Fs.Cli.Volumes;
 /// Turns validated options into an <see cref="OpenVolume"/>: connects, finds (or, for writers, creates) the volume
 /// descriptor, checks the options against it, derives or loads the master keys. Every refusal says what to change.
 /// </summary>
-internal static class VolumeOpener
+internal static partial class VolumeOpener
 {
-    public static async ValueTask<OpenVolume> OpenAsync(OptionSet options, IServiceFactory services, bool forWriting, CancellationToken cancellationToken)
+    public static async ValueTask<OpenVolume> OpenAsync(OptionSet options, IServiceFactory services, bool forWriting, CancellationToken cancellationToken, ILogger? logger = null)
     {
+        logger ??= NullLogger.Instance;
         var connection = ConnectionSettings.Bind(options);
         var encryption = EncryptionSettings.Bind(options);
         var store = await services.CreateStoreAsync(connection, options, forWriting, cancellationToken).ConfigureAwait(false);
@@ -34,6 +37,7 @@ internal static class VolumeOpener
                         "set encryption = client with its master_key, or mount read-only"));
                 }
 
+                LogOpenedPlain(logger, $"s3://{store.Bucket}/{connection.Prefix}");
                 return new OpenVolume { Store = store, Prefix = connection.Prefix, Descriptor = found?.Descriptor, Encrypt = false, BlockSize = found?.Descriptor.BlockSize ?? FormatV1.DefaultBlockSize };
             }
 
@@ -95,6 +99,7 @@ internal static class VolumeOpener
 
             var blockSize = descriptor?.BlockSize ?? encryption.BlockSize ?? FormatV1.DefaultBlockSize;
             var ring = new MasterKeyRing(keys[0], keys.Skip(1));
+            LogOpened(logger, $"s3://{store.Bucket}/{connection.Prefix}", blockSize, $"{keys[0].Provider}:{keys[0].KeyId}", keys.Count - 1);
             var cache = new DataKeyCache();
             return new OpenVolume
             {
@@ -119,4 +124,10 @@ internal static class VolumeOpener
             throw;
         }
     }
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Volume {Where}: client-side encryption, {BlockSize}-byte blocks, master key {MasterKey}, {OldKeys} old key(s)")]
+    private static partial void LogOpened(ILogger logger, string where, int blockSize, string masterKey, int oldKeys);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "Volume {Where}: no client-side encryption (encryption = none)")]
+    private static partial void LogOpenedPlain(ILogger logger, string where);
 }
