@@ -52,19 +52,49 @@ internal sealed class AwsServiceFactory(ILoggerFactory loggerFactory) : IService
         }
     }
 
-    internal static S3StoreOptions ToStoreOptions(ConnectionSettings c) => new()
+    internal static S3StoreOptions ToStoreOptions(ConnectionSettings c)
     {
-        Bucket = c.Bucket,
-        Endpoint = c.Endpoint?.ToString().TrimEnd('/'),
-        Region = c.Region,
-        PathStyle = c.PathStyle,
-        Profile = c.Profile,
-        Checksums = ChecksumsFor(c.Checksums),
-        AllowHttpSseC = c.AllowHttpSseC,
-        UploadPartCopy = Capability(c.UploadPartCopy),
-        ConditionalCreate = Capability(c.ConditionalWrites),
-        ConditionalReplace = Capability(c.ConditionalWrites),
+        var defaults = new S3StoreOptions { Bucket = c.Bucket };
+        return defaults with
+        {
+            Endpoint = c.Endpoint?.ToString().TrimEnd('/'),
+            Region = c.Region,
+            PathStyle = c.PathStyle,
+            Profile = c.Profile,
+            Checksums = ChecksumsFor(c.Checksums),
+            AllowHttpSseC = c.AllowHttpSseC,
+            UploadPartCopy = Capability(c.UploadPartCopy),
+            ConditionalCreate = Capability(c.ConditionalWrites),
+            ConditionalReplace = Capability(c.ConditionalWrites),
+            ServerSideEncryption = ServerSideEncryptionFor(c.Sse),
+            RequestTimeout = c.RequestTimeout ?? defaults.RequestTimeout,
+            Retry = c.Retries is { } r ? defaults.Retry with { MaxAttempts = r } : defaults.Retry,
+            MaxConcurrentRequests = c.MaxConnections ?? defaults.MaxConcurrentRequests,
+        };
+    }
+
+    /// <summary>The SSE settings as the store wants them; customer keys are read from their (owner-only) files here.</summary>
+    internal static ServerSideEncryption ServerSideEncryptionFor(SseSettings sse) => new()
+    {
+        Mode = sse.Mode switch
+        {
+            "s3" => SseMode.S3,
+            "kms" => SseMode.Kms,
+            "c" => SseMode.CustomerKey,
+            _ => SseMode.None,
+        },
+        KmsKeyId = sse.KmsKeyId,
+        KmsContext = sse.KmsContext,
+        KmsBucketKey = sse.BucketKey,
+        CustomerKey = sse.CustomerKeyFile is { } f ? LoadCustomerKey(f) : null,
+        OldCustomerKeys = sse.OldCustomerKeyFiles.Select(LoadCustomerKey).ToList(),
     };
+
+    private static CustomerKey LoadCustomerKey(string path)
+    {
+        using var bytes = FileMasterKey.ReadKeyFile(path, "SSE-C key file");
+        return new CustomerKey(bytes.Span);
+    }
 
     /// <summary>The option, else the SDK's own environment variable (so one setting serves s3cfs and the AWS CLI).</summary>
     private static ChecksumPolicy ChecksumsFor(string? option)

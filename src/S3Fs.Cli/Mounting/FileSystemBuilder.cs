@@ -40,8 +40,8 @@ internal static class FileSystemBuilder
                 Prefix = volume.Prefix,
                 Uid = settings.Uid,
                 Gid = settings.Gid,
-                FileMode = Convert.ToUInt32("666", 8) & ~settings.Umask,
-                DirectoryMode = Convert.ToUInt32("777", 8) & ~settings.Umask,
+                FileMode = settings.FileMode ?? (Convert.ToUInt32("666", 8) & ~settings.Umask),
+                DirectoryMode = settings.DirMode ?? (Convert.ToUInt32("777", 8) & ~settings.Umask),
                 ReadOnly = settings.ReadOnly,
             },
             logging.CreateLogger("S3Fs.FileSystem"));

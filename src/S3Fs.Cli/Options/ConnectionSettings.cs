@@ -23,6 +23,14 @@ internal sealed partial record ConnectionSettings
 
     public bool AllowHttpSseC { get; init; }
 
+    public TimeSpan? RequestTimeout { get; init; }
+
+    public int? Retries { get; init; }
+
+    public int? MaxConnections { get; init; }
+
+    public SseSettings Sse { get; init; } = SseSettings.None;
+
     /// <summary><c>auto</c>, <c>true</c> or <c>false</c>.</summary>
     public string UploadPartCopy { get; init; } = "auto";
 
@@ -50,6 +58,34 @@ internal sealed partial record ConnectionSettings
 
         var prefix = NormalizePrefix(options.GetText("prefix"), options.SourceOf("prefix") ?? default, errors);
         var endpoint = options.GetUrl("endpoint");
+        var retries = options.GetInteger("retries");
+        if (retries is < 1 or > 50)
+        {
+            errors.Add(new OptionError(options.SourceOf("retries")!.Value, $"retries must be 1 to 50 (attempts, the first included); got {retries}", "the default is 5"));
+        }
+
+        var connections = options.GetInteger("max_connections");
+        if (connections is < 1 or > 1024)
+        {
+            errors.Add(new OptionError(options.SourceOf("max_connections")!.Value, $"max_connections must be 1 to 1024; got {connections}", "the default is 64"));
+        }
+
+        var timeout = options.GetDuration("request_timeout");
+        if (timeout is { } t && t < TimeSpan.FromSeconds(1))
+        {
+            errors.Add(new OptionError(options.SourceOf("request_timeout")!.Value, $"request_timeout {t.TotalMilliseconds} ms is too short for any S3 request", "use at least 1s (the default is 60s)"));
+        }
+
+        SseSettings? sse = null;
+        try
+        {
+            sse = SseSettings.Bind(options, endpoint, options.GetBoolean("allow_http_sse_c") ?? false);
+        }
+        catch (OptionsException e)
+        {
+            errors.AddRange(e.Errors);
+        }
+
         if (errors.Count > 0)
         {
             throw new OptionsException(errors);
@@ -66,6 +102,10 @@ internal sealed partial record ConnectionSettings
             Profile = options.GetText("profile"),
             Checksums = options.GetText("checksums"),
             AllowHttpSseC = options.GetBoolean("allow_http_sse_c") ?? false,
+            RequestTimeout = timeout,
+            Retries = (int?)retries,
+            MaxConnections = (int?)connections,
+            Sse = sse!,
             UploadPartCopy = options.GetText("upload_part_copy") ?? "auto",
             ConditionalWrites = options.GetText("conditional_writes") ?? "auto",
         };

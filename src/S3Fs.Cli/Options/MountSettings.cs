@@ -13,6 +13,11 @@ internal sealed record MountSettings
 
     public uint Umask { get; init; } = Convert.ToUInt32("022", 8);
 
+    /// <summary>Explicit file_mode, else null (0666 &amp; ~umask).</summary>
+    public uint? FileMode { get; init; }
+
+    public uint? DirMode { get; init; }
+
     public long? CacheSize { get; init; }
 
     public string? CacheDir { get; init; }
@@ -51,6 +56,8 @@ internal sealed record MountSettings
             Uid = (uint?)uidValue ?? uid,
             Gid = (uint?)gidValue ?? gid,
             Umask = options.GetOctal("umask") ?? Convert.ToUInt32("022", 8),
+            FileMode = options.GetOctal("file_mode"),
+            DirMode = options.GetOctal("dir_mode"),
             CacheSize = cacheSize,
             CacheDir = options.GetPath("cache_dir"),
             CacheDirSize = options.GetSize("cache_dir_size"),

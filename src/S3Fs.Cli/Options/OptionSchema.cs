@@ -58,6 +58,56 @@ internal static class OptionSchema
             Default = "false",
             Example = "true",
         },
+        new("request_timeout", OptionKind.Duration, "Time limit of one S3 request attempt (a timed-out attempt is retried).")
+        {
+            Default = "60s",
+            Example = "30s",
+        },
+        new("retries", OptionKind.Integer, "Attempts per S3 request, the first included, for throttling (503 SlowDown), server errors, timeouts and connection resets; backoff is exponential with jitter.")
+        {
+            Default = "5",
+            Example = "8",
+        },
+        new("max_connections", OptionKind.Integer, "S3 requests in flight at once for the whole mount.")
+        {
+            Default = "64",
+            Example = "32",
+        },
+
+        // --- server-side encryption --------------------------------------------------------------------
+        new("sse", OptionKind.Choice, "Server-side encryption S3 applies to what we store: 's3' (SSE-S3, keys managed by S3), 'kms' (SSE-KMS), 'c' (SSE-C, a key you provide with every request), or 'none'. Independent of, and combinable with, client-side encryption.")
+        {
+            Choices = ["none", "s3", "kms", "c"],
+            Default = "none",
+            Example = "kms",
+        },
+        new("sse_kms_key_id", OptionKind.Text, "SSE-KMS key id, ARN or alias (with sse = kms).")
+        {
+            Default = "the bucket's default KMS key",
+            Example = "alias/photos-bucket",
+        },
+        new("sse_kms_context", OptionKind.Map, "SSE-KMS encryption context pairs (with sse = kms).")
+        {
+            Default = "none",
+            Example = "team:photos",
+        },
+        new("sse_bucket_key", OptionKind.Boolean, "Ask S3 to use an S3 Bucket Key for SSE-KMS, which cuts S3's calls to KMS by up to 99% (with sse = kms).")
+        {
+            Default = "false",
+            Example = "true",
+        },
+        new("sse_c_key", OptionKind.Path, "File holding the SSE-C customer key (with sse = c): 32 random bytes, or one line of 64 hex digits or 44 base64 characters, readable only by its owner. Over http:// it needs allow_http_sse_c.")
+        {
+            Example = "/etc/s3cfs/photos.ssec",
+            NamesSecret = true,
+        },
+        new("sse_c_old_keys", OptionKind.Text, "Older SSE-C key files, tried when the current key does not open an object (after a rotation, until 's3cfs rekey' has re-keyed everything).")
+        {
+            IsList = true,
+            Default = "none",
+            Example = "/etc/s3cfs/photos-2024.ssec",
+            NamesSecret = true,
+        },
 
         // --- encryption ---------------------------------------------------------------------------------
         new("encryption", OptionKind.Choice, "'client' encrypts every file before it leaves this machine (format v1, see docs/FILE-FORMAT.md); 'none' stores files as plain objects. Plain objects already in the bucket are readable either way.")
@@ -124,6 +174,16 @@ internal static class OptionSchema
         {
             Default = "022",
             Example = "027",
+        },
+        new("file_mode", OptionKind.Octal, "Permission bits of files whose object carries no 'mode' attribute (overrides umask for files).")
+        {
+            Default = "0666 minus umask",
+            Example = "0640",
+        },
+        new("dir_mode", OptionKind.Octal, "Permission bits of folders whose object carries no 'mode' attribute, implicit folders included (overrides umask for folders).")
+        {
+            Default = "0777 minus umask",
+            Example = "0750",
         },
         new("cache_size", OptionKind.Size, "Memory for cached file blocks (plaintext), shared by all files of the mount. Memory use stays within this plus a bounded overhead whatever the file sizes.")
         {

@@ -34,30 +34,47 @@ public sealed class FileMasterKey : SymmetricMasterKey
     /// <summary>Parses a key file's content; <paramref name="source"/> names it in errors.</summary>
     public static FileMasterKey FromKeyFileContents(ReadOnlySpan<byte> content, string source)
     {
+        using var key = ParseKeyBytes(content, source, What);
+        return new FileMasterKey(key.Span);
+    }
+
+    /// <summary>
+    /// Reads any 256-bit key file (this provider's, or an SSE-C customer key) after checking that only its owner can
+    /// read it: 32 raw bytes, or one line of 64 hex digits or 44 base64 characters. The caller disposes (zeroes) it.
+    /// </summary>
+    public static PinnedSecret ReadKeyFile(string path, string what)
+    {
+        KeyFiles.EnsurePrivate(path, what);
+        using var content = KeyFiles.ReadSecret(path, what);
+        return ParseKeyBytes(content.Span, path, what);
+    }
+
+    private static PinnedSecret ParseKeyBytes(ReadOnlySpan<byte> content, string source, string what)
+    {
         if (content.Length == FormatV1.DataKeySize)
         {
             if (LooksLikeText(content))
             {
                 throw new KeyConfigurationException(
-                    $"The {What} '{source}' is 32 bytes of printable text, which is almost certainly not a random key. " +
+                    $"The {what} '{source}' is 32 bytes of printable text, which is almost certainly not a random key. " +
                     "Use 32 random bytes (head -c 32 /dev/urandom > FILE), one line of 64 hex digits (openssl rand -hex 32 > FILE), " +
                     "or the passphrase: provider for a passphrase.");
             }
 
-            return new FileMasterKey(content);
+            return PinnedSecret.CopyOf(content);
         }
 
         var text = content[..KeyFiles.LengthWithoutFinalNewline(content)];
         if (text.Length is not (HexLength or Base64Length))
         {
             throw new KeyConfigurationException(
-                $"The {What} '{source}' is not a 256-bit key: it has {content.Length} bytes, but a key file holds 32 raw bytes, " +
+                $"The {what} '{source}' is not a 256-bit key: it has {content.Length} bytes, but a key file holds 32 raw bytes, " +
                 "or one line of 64 hex digits or 44 base64 characters (make one with: openssl rand -hex 32 > FILE).");
         }
 
         Span<char> chars = stackalloc char[Base64Length + HexLength];
         chars = chars[..text.Length];
-        using var key = new PinnedSecret(FormatV1.DataKeySize);
+        var key = new PinnedSecret(FormatV1.DataKeySize);
         try
         {
             for (var i = 0; i < text.Length; i++)
@@ -71,11 +88,16 @@ public sealed class FileMasterKey : SymmetricMasterKey
             if (!ok)
             {
                 throw new KeyConfigurationException(
-                    $"The {What} '{source}' has a line of {text.Length} characters that is not valid " +
+                    $"The {what} '{source}' has a line of {text.Length} characters that is not valid " +
                     (text.Length == HexLength ? "hex (64 digits 0-9 a-f)." : "base64 of 32 bytes."));
             }
 
-            return new FileMasterKey(key.Span);
+            return key;
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
         }
         finally
         {

@@ -6,7 +6,7 @@ namespace S3Fs.Crypto.Keys;
 /// A pinned byte array for secret material of any length (passphrases, derived keys, decrypted payloads): pinned so
 /// the GC never leaves a stray copy behind, zeroed on dispose. The helper that every key type here builds on.
 /// </summary>
-internal sealed class PinnedSecret : IDisposable
+public sealed class PinnedSecret : IDisposable
 {
     private bool _disposed;
 
