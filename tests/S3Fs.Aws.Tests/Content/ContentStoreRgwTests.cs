@@ -7,7 +7,6 @@ using S3Fs.Core.Storage;
 using S3Fs.Crypto;
 using S3Fs.Crypto.Keys;
 using S3Fs.Testing;
-using S3Fs.Testing.Storage;
 
 namespace S3Fs.Aws.Tests.Content;
 

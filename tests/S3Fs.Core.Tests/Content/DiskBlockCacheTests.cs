@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using S3Fs.Core.Content.Caching;
-using S3Fs.Testing.Storage;
+using S3Fs.Core.Storage;
 
 namespace S3Fs.Core.Tests.Content;
 

@@ -1,5 +1,5 @@
 using S3Fs.Core.Content;
-using S3Fs.Testing.Storage;
+using S3Fs.Core.Storage;
 
 namespace S3Fs.Core.Tests.Content;
 

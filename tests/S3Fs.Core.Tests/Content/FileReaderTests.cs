@@ -2,7 +2,6 @@ using S3Fs.Core.Content;
 using S3Fs.Core.Content.Reading;
 using S3Fs.Core.FileSystem;
 using S3Fs.Core.Storage;
-using S3Fs.Testing.Storage;
 
 namespace S3Fs.Core.Tests.Content;
 

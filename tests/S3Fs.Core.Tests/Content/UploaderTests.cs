@@ -1,6 +1,5 @@
 using S3Fs.Core.FileSystem;
 using S3Fs.Core.Storage;
-using S3Fs.Testing.Storage;
 
 namespace S3Fs.Core.Tests.Content;
 

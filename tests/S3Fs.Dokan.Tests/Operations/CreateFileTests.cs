@@ -209,7 +209,7 @@ public class CreateFileTests : DokanOperationsTestBase
     [Fact]
     public async Task CreateFile_AttributesOnlyOpen_DownloadsNothing()
     {
-        var counting = new S3Fs.Testing.Storage.CountingObjectStore(new S3Fs.Testing.Storage.InMemoryObjectStore());
+        var counting = new S3Fs.Core.Storage.CountingObjectStore(new S3Fs.Testing.Storage.InMemoryObjectStore());
         await using var h = new DokanHarness(counting, "mnt/");
         h.WriteAll("\\big.bin", new byte[100_000]);
         await h.RemountAsync();
@@ -220,8 +220,8 @@ public class CreateFileTests : DokanOperationsTestBase
             Assert.Equal(100_000, open.Information().Length);
         }
 
-        Assert.Equal(0, counting.Count(S3Fs.Testing.Storage.ObjectStoreOperation.GetRange));
-        Assert.Equal(0, counting.Count(S3Fs.Testing.Storage.ObjectStoreOperation.Put));
+        Assert.Equal(0, counting.Count(S3Fs.Core.Storage.ObjectStoreOperation.GetRange));
+        Assert.Equal(0, counting.Count(S3Fs.Core.Storage.ObjectStoreOperation.Put));
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using S3Fs.Dokan.Interop;
 using S3Fs.Dokan.Tests.Harness;
 using S3Fs.Testing.Storage;
 using static S3Fs.Dokan.Tests.Harness.DokanHarness;
+using S3Fs.Core.Storage;
 
 namespace S3Fs.Dokan.Tests.Operations;
 

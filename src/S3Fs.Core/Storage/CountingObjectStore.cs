@@ -1,10 +1,9 @@
-using S3Fs.Core.Storage;
-
-namespace S3Fs.Testing.Storage;
+namespace S3Fs.Core.Storage;
 
 /// <summary>
 /// A decorator that counts requests by operation and the bytes that went in (uploaded) and out (downloaded), so tests
-/// can assert on request patterns ("no HEAD per directory entry", "one GET per block") and report statistics.
+/// can assert on request patterns ("no HEAD per directory entry", "one GET per block") and a mount can report them
+/// (s3cfs stats).
 /// Failed calls are counted too: a request that failed was still sent. Thread-safe (interlocked counters).
 /// </summary>
 public sealed class CountingObjectStore : IObjectStore

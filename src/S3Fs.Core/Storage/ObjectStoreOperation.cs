@@ -1,6 +1,6 @@
-namespace S3Fs.Testing.Storage;
+namespace S3Fs.Core.Storage;
 
-/// <summary>The requests an <see cref="Core.Storage.IObjectStore"/> makes, as the test decorators count and fault them.</summary>
+/// <summary>The requests an <see cref="IObjectStore"/> makes, as <see cref="CountingObjectStore"/> counts them (and test decorators fault them).</summary>
 public enum ObjectStoreOperation
 {
     Head,
