@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using S3Fs.Aws.Kms;
 using S3Fs.Aws.Storage;
 using S3Fs.Cli.Commands;
+using S3Fs.Cli.Diagnostics;
 using S3Fs.Cli.Options;
 using S3Fs.Core.Storage;
 using S3Fs.Crypto.Keys;
@@ -13,6 +14,8 @@ internal sealed class AwsServiceFactory(ILoggerFactory loggerFactory) : IService
 {
     /// <summary>Where the capability probe writes its scratch objects (deleted right after), under the mount prefix.</summary>
     public const string ProbeFolder = ".s3cfs/probe/";
+
+    public KmsCallCounter KmsCalls { get; } = new();
 
     public async ValueTask<IObjectStore> CreateStoreAsync(ConnectionSettings connection, OptionSet options, bool forWriting, CancellationToken cancellationToken)
     {
@@ -44,12 +47,23 @@ internal sealed class AwsServiceFactory(ILoggerFactory loggerFactory) : IService
         };
         try
         {
-            return await KmsMasterKey.CreateAsync(options, null, null, loggerFactory.CreateLogger<KmsMasterKey>(), cancellationToken).ConfigureAwait(false);
+            options.Validate();
         }
         catch (ArgumentException e)
         {
             throw new OptionsException(new OptionError(new OptionSource("options", 0), e.Message));
         }
+
+        // The client lives as long as the process (one per configured KMS key); every request is counted for stats.
+        var client = KmsClientFactory.Create(options);
+        client.BeforeRequestEvent += (_, e) =>
+        {
+            if (e is Amazon.Runtime.WebServiceRequestEventArgs w && w.Request is { } request)
+            {
+                KmsCalls.Record(request.GetType().Name);
+            }
+        };
+        return await KmsMasterKey.CreateAsync(options, client, null, loggerFactory.CreateLogger<KmsMasterKey>(), cancellationToken).ConfigureAwait(false);
     }
 
     internal static S3StoreOptions ToStoreOptions(ConnectionSettings c)

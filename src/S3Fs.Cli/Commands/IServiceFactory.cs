@@ -1,3 +1,4 @@
+using S3Fs.Cli.Diagnostics;
 using S3Fs.Cli.Options;
 using S3Fs.Core.Storage;
 using S3Fs.Crypto.Keys;
@@ -10,6 +11,9 @@ namespace S3Fs.Cli.Commands;
 /// </summary>
 internal interface IServiceFactory
 {
+    /// <summary>KMS requests made by the KMS master keys this factory created.</summary>
+    KmsCallCounter KmsCalls { get; }
+
     /// <summary>
     /// A store for the configured bucket. With <paramref name="forWriting"/>, capabilities left on 'auto' are probed
     /// (one scratch object under the mount's <c>.s3cfs/</c>), so writers know what the server supports; readers skip

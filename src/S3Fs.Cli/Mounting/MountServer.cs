@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using S3Fs.Cli.Commands;
+using S3Fs.Cli.Diagnostics;
 using S3Fs.Cli.Options;
 using S3Fs.Cli.Volumes;
 using S3Fs.Core.FileSystem;
@@ -77,6 +78,9 @@ internal sealed partial class MountServer(
             RuntimeFiles.WriteAtomically(readyFile, "ready");
         }
 
+        var started = DateTimeOffset.UtcNow;
+        var control = ControlServer.Start(runtime.SocketFile, () => Statistics(mounted, started), _logger);
+        await using var controlScope = control.ConfigureAwait(false);
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         var ok = await ServeUntilUnmountedAsync().ConfigureAwait(false);
@@ -94,6 +98,29 @@ internal sealed partial class MountServer(
     }
 
     public void Dispose() => _giveUp.Dispose();
+
+    private MountStats Statistics(MountedFileSystem mounted, DateTimeOffset started)
+    {
+        var cache = mounted.Content.Statistics;
+        var requests = mounted.Volume.Store;
+        return new MountStats
+        {
+            MountPoint = mountPoint,
+            Source = $"s3://{connection.Bucket}/{connection.Prefix}",
+            Pid = Environment.ProcessId,
+            UptimeSeconds = (DateTimeOffset.UtcNow - started).TotalSeconds,
+            CacheHits = cache.Hits,
+            CacheMisses = cache.Misses,
+            CacheHitRatio = cache.HitRatio,
+            CacheUsedBytes = cache.UsedBytes,
+            CacheCapacityBytes = cache.CapacityBytes,
+            BytesIn = requests.BytesDownloaded,
+            BytesOut = requests.BytesUploaded,
+            S3Requests = requests.Snapshot().ToDictionary(p => p.Key.ToString(), p => p.Value, StringComparer.Ordinal),
+            KmsCalls = services.KmsCalls.Snapshot(),
+            KnownInodes = mounted.FileSystem.KnownInodes,
+        };
+    }
 
     private FuseMountOptions FuseOptions() => new()
     {

@@ -6,7 +6,8 @@ namespace S3Fs.Cli.Mounting;
 
 /// <summary>
 /// Small files through which a background mount talks to the commands that started it and that stop it:
-/// <c>&lt;id&gt;.pid</c> (the serving process) and <c>&lt;id&gt;.status</c> (how it ended: "ok" or "error: ...").
+/// <c>&lt;id&gt;.pid</c> (the serving process), <c>&lt;id&gt;.status</c> (how it ended: "ok" or "error: ...") and
+/// <c>&lt;id&gt;.sock</c> (its control socket, for <c>s3cfs stats</c>).
 /// The id is derived from the mount point, so <c>s3cfs unmount /mnt/x</c> finds the process that serves /mnt/x.
 /// They live in /run/s3cfs for root, else in $XDG_RUNTIME_DIR/s3cfs or /tmp/s3cfs-&lt;uid&gt;.
 /// </summary>
@@ -16,11 +17,15 @@ internal sealed class RuntimeFiles
     {
         PidFile = Path.Combine(directory, id + ".pid");
         StatusFile = Path.Combine(directory, id + ".status");
+        SocketFile = Path.Combine(directory, id + ".sock");
     }
 
     public string PidFile { get; }
 
     public string StatusFile { get; }
+
+    /// <summary>The running mount's control socket (s3cfs stats).</summary>
+    public string SocketFile { get; }
 
     public static RuntimeFiles For(string mountPoint)
     {

@@ -11,7 +11,11 @@ namespace S3Fs.Cli.Volumes;
 /// </summary>
 internal sealed class OpenVolume : IAsyncDisposable
 {
-    public required IObjectStore Store { get; init; }
+    /// <summary>The store every command and the mount use: counts requests (s3cfs stats) over the real one.</summary>
+    public required CountingObjectStore Store { get; init; }
+
+    /// <summary>The store under the counter, disposed with the volume.</summary>
+    public required IObjectStore InnerStore { get; init; }
 
     /// <summary>The mount's own prefix ("" or ending in '/').</summary>
     public required string Prefix { get; init; }
@@ -34,7 +38,7 @@ internal sealed class OpenVolume : IAsyncDisposable
     {
         Keys?.Dispose();
         KeyCache?.Dispose();
-        (Store as IDisposable)?.Dispose();
+        (InnerStore as IDisposable)?.Dispose();
         return ValueTask.CompletedTask;
     }
 }

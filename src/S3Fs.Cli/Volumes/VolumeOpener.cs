@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using S3Fs.Cli.Commands;
 using S3Fs.Cli.Options;
+using S3Fs.Core.Storage;
 using S3Fs.Core.Volume;
 using S3Fs.Crypto;
 using S3Fs.Crypto.Format;
@@ -20,7 +21,8 @@ internal static partial class VolumeOpener
         logger ??= NullLogger.Instance;
         var connection = ConnectionSettings.Bind(options);
         var encryption = EncryptionSettings.Bind(options);
-        var store = await services.CreateStoreAsync(connection, options, forWriting, cancellationToken).ConfigureAwait(false);
+        var inner = await services.CreateStoreAsync(connection, options, forWriting, cancellationToken).ConfigureAwait(false);
+        var store = new CountingObjectStore(inner);
         var keys = new List<IMasterKey>();
         try
         {
@@ -38,7 +40,7 @@ internal static partial class VolumeOpener
                 }
 
                 LogOpenedPlain(logger, $"s3://{store.Bucket}/{connection.Prefix}");
-                return new OpenVolume { Store = store, Prefix = connection.Prefix, Descriptor = found?.Descriptor, Encrypt = false, BlockSize = found?.Descriptor.BlockSize ?? FormatV1.DefaultBlockSize };
+                return new OpenVolume { Store = store, InnerStore = inner, Prefix = connection.Prefix, Descriptor = found?.Descriptor, Encrypt = false, BlockSize = found?.Descriptor.BlockSize ?? FormatV1.DefaultBlockSize };
             }
 
             VolumeDescriptor? descriptor = found?.Descriptor;
@@ -104,6 +106,7 @@ internal static partial class VolumeOpener
             return new OpenVolume
             {
                 Store = store,
+                InnerStore = inner,
                 Prefix = connection.Prefix,
                 Descriptor = descriptor,
                 Encrypt = true,
@@ -120,7 +123,7 @@ internal static partial class VolumeOpener
                 k.Dispose();
             }
 
-            (store as IDisposable)?.Dispose();
+            (inner as IDisposable)?.Dispose();
             throw;
         }
     }

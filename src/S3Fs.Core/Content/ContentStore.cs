@@ -28,6 +28,14 @@ public sealed class ContentStore : IContentStore, IAsyncDisposable
         _volumeLayout = BlockLayout.ForBlockSize(options.BlockSize);
     }
 
+    /// <summary>Counters of the caches, for <c>s3cfs stats</c>.</summary>
+    public CacheStatistics Statistics => new(
+        _s.Cache.Hits,
+        _s.Cache.Misses,
+        _s.Cache.UsedBytes,
+        _s.Cache.Capacity,
+        _s.Cache.Evictions);
+
     /// <summary>The memory block cache (statistics, tests).</summary>
     internal BlockCache Cache => _s.Cache;
 

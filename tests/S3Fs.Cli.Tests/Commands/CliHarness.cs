@@ -50,6 +50,8 @@ public sealed class CliHarness : IDisposable
 
     internal sealed class InMemoryServices(IObjectStore store) : IServiceFactory
     {
+        public S3Fs.Cli.Diagnostics.KmsCallCounter KmsCalls { get; } = new();
+
         public int StoresCreated { get; private set; }
 
         public ValueTask<IObjectStore> CreateStoreAsync(ConnectionSettings connection, OptionSet options, bool forWriting, CancellationToken cancellationToken)
