@@ -30,6 +30,12 @@ internal static class CommandLine
             return ExitCodes.Ok;
         }
 
+        // mount.fuse3 (fstab type fuse.s3cfs) runs "s3cfs <options-file> <mountpoint> -o <options>": a mount.
+        if (!Commands.Any(c => c.Name == args[0]) && args.Length >= 2 && File.Exists(args[0]))
+        {
+            args = ["mount", .. args];
+        }
+
         var command = Commands.FirstOrDefault(c => c.Name == args[0]);
         if (command is null)
         {

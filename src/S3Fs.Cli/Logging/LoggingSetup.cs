@@ -17,13 +17,19 @@ internal static class LoggingSetup
         _ => LogLevel.Information,
     };
 
-    /// <summary>To log_file if set, else to <paramref name="fallbackFile"/> if given, else to standard error.</summary>
+    /// <summary>To syslog if set, else to log_file, else to <paramref name="fallbackFile"/> if given, else to standard error.</summary>
     public static ILoggerFactory Create(OptionSet options, string? fallbackFile = null)
     {
         var level = LevelOf(options);
         if (level == LogLevel.None)
         {
             return NullLoggerFactory.Instance;
+        }
+
+        if (options.GetBoolean("syslog") == true)
+        {
+            var syslog = new SyslogLoggerProvider(level);
+            return LoggerFactory.Create(b => b.SetMinimumLevel(level).AddProvider(syslog));
         }
 
         var file = options.GetPath("log_file") ?? fallbackFile;

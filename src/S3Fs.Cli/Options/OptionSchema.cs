@@ -206,6 +206,11 @@ internal static class OptionSchema
             Default = "info",
             Example = "debug",
         },
+        new("syslog", OptionKind.Boolean, "Send log messages to the system log (/dev/log: journald or rsyslog, facility daemon, tag s3cfs) instead of standard error or log_file.")
+        {
+            Default = "false",
+            Example = "true",
+        },
         new("log_file", OptionKind.Path, "Append log lines to this file instead of standard error (a background mount without log_file logs to /var/log/s3cfs/<mount>.log).")
         {
             Default = "standard error",
