@@ -43,13 +43,20 @@ internal sealed class MountCommand : ICommand
         }
 
         var optionsFile = Path.GetFullPath(args.Positionals[0]);
-        var mountPoint = Path.GetFullPath(args.Positionals[1]);
+        var windowsDrive = OperatingSystem.IsWindows() && args.Positionals[1].TrimEnd('\\', ':').Length == 1;
+        var mountPoint = windowsDrive ? args.Positionals[1] : Path.GetFullPath(args.Positionals[1]);
         var options = OptionSet.Load(optionsFile, args.Options);
 
         // Check everything that can be checked before anything starts, so errors come back at once.
         var connection = ConnectionSettings.Bind(options);
         EncryptionSettings.Bind(options);
         var settings = MountSettings.Bind(options);
+        if (OperatingSystem.IsWindows())
+        {
+            using var windowsLogging = LoggingSetup.Create(options);
+            return await WindowsMountServer.RunAsync(options, settings, connection, mountPoint, context, windowsLogging, cancellationToken).ConfigureAwait(false);
+        }
+
         CheckMountPoint(mountPoint);
 
         if (!args.Has("--foreground"))

@@ -33,6 +33,17 @@ internal sealed class UnmountCommand : ICommand
             throw new UsageException("unmount takes one mount point");
         }
 
+        if (OperatingSystem.IsWindows())
+        {
+            var unmounted = S3Fs.Dokan.DokanMount.Unmount(args.Positionals[0]);
+            if (!unmounted)
+            {
+                await context.Error.WriteLineAsync($"s3cfs unmount: no Dokan volume is mounted at {args.Positionals[0]}").ConfigureAwait(false);
+            }
+
+            return unmounted ? ExitCodes.Ok : ExitCodes.Failure;
+        }
+
         var mountPoint = Path.GetFullPath(args.Positionals[0]);
         var type = MountTable.TypeAt(mountPoint);
         if (type != "fuse.s3cfs")

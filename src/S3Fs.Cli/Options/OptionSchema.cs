@@ -200,6 +200,21 @@ internal static class OptionSchema
             Default = "4GiB",
             Example = "20GiB",
         },
+        new("volume_name", OptionKind.Text, "Windows: the volume label Explorer shows for the drive.")
+        {
+            Default = "the bucket name",
+            Example = "Photos",
+        },
+        new("case_insensitive", OptionKind.Boolean, "Windows: find names regardless of case, as Windows programs expect (S3 keys are case-sensitive; names that differ only in case are shown under an escaped name).")
+        {
+            Default = "true",
+            Example = "false",
+        },
+        new("dokan_timeout", OptionKind.Duration, "Windows: how long the Dokan driver waits for one request before failing it (slow S3 calls extend it while they run).")
+        {
+            Default = "30s",
+            Example = "60s",
+        },
         new("log_level", OptionKind.Choice, "Least severe messages logged. Secrets (keys, passphrases, credentials) are never logged at any level.")
         {
             Choices = ["trace", "debug", "info", "warning", "error", "none"],
