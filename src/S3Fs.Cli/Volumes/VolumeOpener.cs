@@ -99,6 +99,14 @@ internal static partial class VolumeOpener
                     : LocalMasterKeyLoader.Load(spec, kdf));
             }
 
+            if (!forWriting && !keys.Any(k => k.CanUnwrap))
+            {
+                throw new OptionsException(new OptionError(
+                    options.SourceOf("master_key") ?? default,
+                    $"master_key {encryption.MasterKey} can only wrap (an RSA public key): a mount with it can write files but not read them, and this use only reads",
+                    "give the private key (rsa:<private key file>) for reading, or mount read-write to add files"));
+            }
+
             var blockSize = descriptor?.BlockSize ?? encryption.BlockSize ?? FormatV1.DefaultBlockSize;
             var ring = new MasterKeyRing(keys[0], keys.Skip(1));
             LogOpened(logger, $"s3://{store.Bucket}/{connection.Prefix}", blockSize, $"{keys[0].Provider}:{keys[0].KeyId}", keys.Count - 1);

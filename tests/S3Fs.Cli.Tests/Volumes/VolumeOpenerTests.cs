@@ -148,3 +148,28 @@ public sealed class VolumeOpenerTests : IDisposable
         Assert.Contains("has none yet", e.Message);
     }
 }
+
+public sealed class VolumeOpenerRsaTests : IDisposable
+{
+    private readonly CliHarness _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task Open_PublicKeyOnly_ForReading_IsRefusedWithRemedy_ButWritingWorks()
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var pub = Path.Combine(_cli.Directory, "pub.pem");
+        File.WriteAllText(pub, rsa.ExportSubjectPublicKeyInfoPem());
+        File.SetUnixFileMode(pub, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var options = OptionSet.Load(_cli.Options($"master_key = rsa:{pub}\n"), []);
+        await using (var writer = await VolumeOpener.OpenAsync(options, _cli.Services, forWriting: true, CancellationToken.None))
+        {
+            Assert.False(writer.Keys!.Primary.CanUnwrap);
+        }
+
+        var e = await Assert.ThrowsAsync<OptionsException>(async () => await VolumeOpener.OpenAsync(options, _cli.Services, forWriting: false, CancellationToken.None));
+        Assert.Contains("can only wrap (an RSA public key)", e.Message);
+        Assert.Contains("give the private key", e.Message);
+    }
+}
