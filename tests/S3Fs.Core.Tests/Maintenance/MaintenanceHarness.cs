@@ -102,6 +102,15 @@ internal sealed class MaintenanceHarness : IDisposable
         await Store.PutAsync(new PutRequest(head.Key, change(body.ToArray())) { Metadata = head.Metadata }, CancellationToken.None);
     }
 
+    /// <summary>Edits the user metadata of <paramref name="path"/> in place (a bucket writer changing an envelope).</summary>
+    public async Task ChangeMetadataAsync(string path, Action<Dictionary<string, string>> change)
+    {
+        var head = await HeadAsync(path);
+        var metadata = head.Metadata.UserMetadata.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        change(metadata);
+        await Store.CopyAsync(new CopyRequest(head.Key, head.Key) { ReplaceMetadata = head.Metadata with { UserMetadata = metadata } }, CancellationToken.None);
+    }
+
     public static byte[] Pattern(int size, int seed)
     {
         var bytes = new byte[size];

@@ -173,8 +173,8 @@ public sealed class RekeyerTests : IDisposable
     {
         await _h.PutEncryptedAsync(MaintenanceHarness.Ciphers(_a), "malformed", 10);
         await _h.PutEncryptedAsync(MaintenanceHarness.Ciphers(_a), "tampered", 10);
-        await ChangeMetadataAsync("malformed", m => m[MetadataKeys.BlockSize] = "4097");
-        await ChangeMetadataAsync("tampered", m => m[MetadataKeys.KeyCommitment] = Convert.ToBase64String(new byte[32]));
+        await _h.ChangeMetadataAsync("malformed", m => m[MetadataKeys.BlockSize] = "4097");
+        await _h.ChangeMetadataAsync("tampered", m => m[MetadataKeys.KeyCommitment] = Convert.ToBase64String(new byte[32]));
         var before = (await _h.HeadAsync("tampered")).Metadata.UserMetadata;
         var observer = new RecordingObserver();
 
@@ -193,7 +193,7 @@ public sealed class RekeyerTests : IDisposable
         using var rsa = RSA.Create(4096);
         var pem = rsa.ExportPkcs8PrivateKeyPem();
         await _h.PutEncryptedAsync(MaintenanceHarness.Ciphers(_a), "xattrs", 10);
-        await ChangeMetadataAsync("xattrs", m => m["xattr"] = new string('x', 1200)); // fits with a 60-byte wrapped key, not a 512-byte one
+        await _h.ChangeMetadataAsync("xattrs", m => m["xattr"] = new string('x', 1200)); // fits with a 60-byte wrapped key, not a 512-byte one
         var toRsa = new Rekeyer(_h.Store, new RekeyOptions { Ciphers = new FileCipherFactory(new MasterKeyRing(RsaMasterKey.FromPem(pem, "test"), [FileMasterKey.FromKey(_a)]), null, MaintenanceHarness.BlockSize) });
         var observer = new RecordingObserver();
 
@@ -286,13 +286,5 @@ public sealed class RekeyerTests : IDisposable
         {
             Assert.Equal(bytes, await _h.ReadAsync(MaintenanceHarness.Ciphers(_b), path));
         }
-    }
-
-    private async Task ChangeMetadataAsync(string path, Action<Dictionary<string, string>> change)
-    {
-        var head = await _h.HeadAsync(path);
-        var metadata = head.Metadata.UserMetadata.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-        change(metadata);
-        await _h.Store.CopyAsync(new CopyRequest(head.Key, head.Key) { ReplaceMetadata = head.Metadata with { UserMetadata = metadata } }, CancellationToken.None);
     }
 }
