@@ -42,19 +42,27 @@ public sealed class Rekeyer : IMaintenanceTask
         _customerKeys = options.CustomerKeys is { } k ? new CustomerKeyFinder(store, k) : null;
     }
 
-    public async ValueTask<ObjectOutcome> ProcessAsync(ListEntry entry, string path, IByteCounter bytes, CancellationToken cancellationToken)
+    public ValueTask<ObjectOutcome> ProcessAsync(ListEntry entry, string path, IByteCounter bytes, CancellationToken cancellationToken)
+        => ProcessKeyAsync(entry.Key, path, bytes, cancellationToken);
+
+    /// <summary>
+    /// Re-keys one object by key. Besides the listed files, the command passes the volume descriptor
+    /// (<c>.s3cfs/volume.json</c>) here during an SSE-C rotation: it is stored under the customer key too, and a
+    /// volume whose descriptor only an old key opens could not be mounted once that key is dropped.
+    /// </summary>
+    public async ValueTask<ObjectOutcome> ProcessKeyAsync(string objectKey, string path, IByteCounter bytes, CancellationToken cancellationToken)
     {
-        ObjectOutcome Outcome(OutcomeKind kind, string detail) => new(entry.Key, path, kind, detail);
+        ObjectOutcome Outcome(OutcomeKind kind, string detail) => new(objectKey, path, kind, detail);
 
         ObjectInfo info;
         CustomerKey? sseFrom = null;
         if (_customerKeys is null)
         {
-            info = await _store.HeadAsync(new HeadRequest(entry.Key), cancellationToken).ConfigureAwait(false);
+            info = await _store.HeadAsync(new HeadRequest(objectKey), cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            var (found, key, refusal) = await _customerKeys.HeadAsync(entry.Key, cancellationToken).ConfigureAwait(false);
+            var (found, key, refusal) = await _customerKeys.HeadAsync(objectKey, cancellationToken).ConfigureAwait(false);
             if (found is null)
             {
                 return Outcome(OutcomeKind.Invalid, $"no configured SSE-C key opens it (tried {_customerKeys.Describe()}; the server said: {refusal?.Detail}); add its key to sse_c_old_keys");
@@ -67,7 +75,7 @@ public sealed class Rekeyer : IMaintenanceTask
         var changes = new List<string>(2);
         var metadata = info.Metadata;
         var plain = !EnvelopeCodec.HasEnvelope(metadata.UserMetadata);
-        if (_options.Ciphers is { } ciphers && !plain)
+        if (_options.Ciphers is { } ciphers && !plain && !MaintenanceScope.IsInternal(path))
         {
             var (rewrapped, problem) = await RewrapAsync(ciphers, info, cancellationToken).ConfigureAwait(false);
             if (problem is not null)
