@@ -60,7 +60,7 @@ internal sealed class RekeyCommand : ICommand
         var sse = connection.Sse.Mode == "c" ? AwsServiceFactory.ServerSideEncryptionFor(connection.Sse) : null;
         try
         {
-            var task = new Rekeyer(volume.Store, new RekeyOptions
+            using var task = new Rekeyer(volume.Store, new RekeyOptions
             {
                 Ciphers = volume.Encrypt ? volume.Ciphers : null,
                 CustomerKeys = sse is { CustomerKey: { } current } ? new CustomerKeyRotation(current, sse.OldCustomerKeys) : null,
@@ -93,7 +93,7 @@ internal sealed class RekeyCommand : ICommand
         {
             var key = VolumeDescriptorStore.KeyFor(descriptor.RootPrefix);
             var path = key.StartsWith(volume.Prefix, StringComparison.Ordinal) ? key[volume.Prefix.Length..] : key;
-            console.Extra(await task.ProcessKeyAsync(key, path, NoBytes.Instance, cancellationToken).ConfigureAwait(false));
+            console.Extra(await task.ProcessKeyAsync(key, path, NullByteCounter.Instance, cancellationToken).ConfigureAwait(false));
         }
     }
 
@@ -103,16 +103,6 @@ internal sealed class RekeyCommand : ICommand
         foreach (var key in sse?.OldCustomerKeys ?? [])
         {
             key.Dispose();
-        }
-    }
-
-    /// <summary>The descriptor's few bytes are not worth counting in the run's byte rate.</summary>
-    private sealed class NoBytes : IByteCounter
-    {
-        public static readonly NoBytes Instance = new();
-
-        public void Add(long bytes)
-        {
         }
     }
 }

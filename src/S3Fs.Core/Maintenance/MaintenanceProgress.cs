@@ -70,3 +70,17 @@ public interface IByteCounter
 {
     void Add(long bytes);
 }
+
+/// <summary>Counts nothing: for bytes that should not enter a run's rate (or are counted elsewhere).</summary>
+public sealed class NullByteCounter : IByteCounter
+{
+    public static readonly NullByteCounter Instance = new();
+
+    private NullByteCounter()
+    {
+    }
+
+    public void Add(long bytes)
+    {
+    }
+}

@@ -9,7 +9,7 @@ namespace S3Fs.Core.Maintenance;
 /// format (a fresh data key and file id wrapped by the primary key, the volume's block size). Every user-metadata
 /// field the object had (POSIX attributes, xattrs, other tools' fields) and its content type are kept as they were;
 /// attributes it lacked stay absent. Objects that already carry an envelope are skipped (so a second run is a
-/// no-op), whatever their state: verify judges those. The bytes are streamed (see <see cref="PlaintextEncryptor"/>)
+/// no-op), whatever their state: verify judges those. The bytes are streamed (see <see cref="StreamingRewriter"/>)
 /// and the write only replaces the version that was read.
 /// </summary>
 public sealed class Migrator : IMaintenanceTask, IDisposable
@@ -18,22 +18,17 @@ public sealed class Migrator : IMaintenanceTask, IDisposable
     private readonly FileCipherFactory _ciphers;
     private readonly MigrateOptions _options;
     private readonly SemaphoreSlim _partBuffers;
-    private readonly PlaintextEncryptor _encryptor;
+    private readonly StreamingRewriter _rewriter;
 
     public Migrator(IObjectStore store, FileCipherFactory ciphers, MigrateOptions? options = null)
     {
         _store = store;
         _ciphers = ciphers;
         _options = options ?? new MigrateOptions();
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxPartBuffers, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.PartsInFlightPerObject, 1);
-        if (_options.PartSize < store.Capabilities.MinPartSize || _options.PartSize % FormatV1.MaxBlockSize != 0)
-        {
-            throw new ArgumentException($"The part size {_options.PartSize} must be a multiple of {FormatV1.MaxBlockSize} (so parts hold whole blocks of any block size) and at least the server's minimum part size {store.Capabilities.MinPartSize}.", nameof(options));
-        }
-
-        _partBuffers = new SemaphoreSlim(_options.MaxPartBuffers, _options.MaxPartBuffers);
-        _encryptor = new PlaintextEncryptor(store, _options, _partBuffers);
+        var streaming = _options.Streaming;
+        ArgumentOutOfRangeException.ThrowIfLessThan(streaming.MaxPartBuffers, 1);
+        _partBuffers = new SemaphoreSlim(streaming.MaxPartBuffers, streaming.MaxPartBuffers);
+        _rewriter = new StreamingRewriter(store, streaming, _partBuffers);
     }
 
     public async ValueTask<ObjectOutcome> ProcessAsync(ListEntry entry, string path, IByteCounter bytes, CancellationToken cancellationToken)
@@ -61,7 +56,7 @@ public sealed class Migrator : IMaintenanceTask, IDisposable
         long stored;
         try
         {
-            stored = await _encryptor.EncryptAsync(info, cipher, metadata, bytes, cancellationToken).ConfigureAwait(false);
+            stored = await _rewriter.RewriteAsync(info, null, new SealTransform(cipher), metadata, bytes, cancellationToken).ConfigureAwait(false);
         }
         catch (ObjectStoreException e) when (e.Kind == ObjectStoreErrorKind.PreconditionFailed)
         {

@@ -1,4 +1,3 @@
-using S3Fs.Core.Namespace;
 using S3Fs.Core.Storage;
 using S3Fs.Crypto;
 using S3Fs.Crypto.Format;
@@ -17,6 +16,9 @@ public sealed record RekeyOptions
 
     /// <summary>Say what would change (after checking that a configured key opens it) and write nothing.</summary>
     public bool DryRun { get; init; }
+
+    /// <summary>Part sizes and buffer limits when an object must be streamed because the server cannot copy it.</summary>
+    public StreamingOptions Streaming { get; init; } = new();
 }
 
 /// <summary>
@@ -27,20 +29,29 @@ public sealed record RekeyOptions
 /// copy moves an SSE-C object from an old customer key to the current one. The copy is pinned to the ETag read
 /// (<c>x-amz-copy-source-if-match</c>, or on servers that ignore it a HEAD just before), so an object changed by
 /// someone else meanwhile is reported and left alone. Objects already under the current keys are skipped, which
-/// makes a second run a no-op. Large objects are copied in parts by the store.
+/// makes a second run a no-op. Large objects are copied in parts by the store. Where the server cannot copy an
+/// object (no UploadPartCopy, or an SSE-C re-key on Ceph RGW) its bytes are streamed through this process instead,
+/// unchanged (<see cref="StreamingRewriter"/>).
 /// </summary>
-public sealed class Rekeyer : IMaintenanceTask
+public sealed class Rekeyer : IMaintenanceTask, IDisposable
 {
     private readonly IObjectStore _store;
     private readonly RekeyOptions _options;
     private readonly CustomerKeyFinder? _customerKeys;
+    private readonly SemaphoreSlim _partBuffers;
+    private readonly StreamingRewriter _rewriter;
 
     public Rekeyer(IObjectStore store, RekeyOptions options)
     {
         _store = store;
         _options = options;
         _customerKeys = options.CustomerKeys is { } k ? new CustomerKeyFinder(store, k) : null;
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Streaming.MaxPartBuffers, 1);
+        _partBuffers = new SemaphoreSlim(options.Streaming.MaxPartBuffers, options.Streaming.MaxPartBuffers);
+        _rewriter = new StreamingRewriter(store, options.Streaming, _partBuffers);
     }
+
+    public void Dispose() => _partBuffers.Dispose();
 
     public ValueTask<ObjectOutcome> ProcessAsync(ListEntry entry, string path, IByteCounter bytes, CancellationToken cancellationToken)
         => ProcessKeyAsync(entry.Key, path, bytes, cancellationToken);
@@ -181,8 +192,9 @@ public sealed class Rekeyer : IMaintenanceTask
 
     /// <summary>
     /// CopyObject onto itself with the new metadata, pinned to the ETag read. A server that refuses the copy for
-    /// this source (NotSupported: e.g. no UploadPartCopy for a large or SSE-C source on Ceph RGW) gets the bytes
-    /// streamed through this process instead, still as stored: ciphertext stays ciphertext.
+    /// this source (NotSupported: no UploadPartCopy for a large source, or an SSE-C re-key on Ceph RGW) gets the
+    /// bytes streamed through this process instead, read with the old SSE-C key and written as they are (ciphertext
+    /// stays ciphertext), conditional on the same ETag.
     /// </summary>
     private async ValueTask CopyOntoItselfAsync(ObjectInfo info, ObjectMetadata metadata, CustomerKey? sseFrom, CancellationToken cancellationToken)
     {
@@ -200,7 +212,7 @@ public sealed class Rekeyer : IMaintenanceTask
         }
         catch (ObjectStoreException e) when (e.Kind == ObjectStoreErrorKind.NotSupported)
         {
-            await new ObjectCopier(_store).CopyAsync(info.Version, info.Size, info.Key, metadata, cancellationToken).ConfigureAwait(false);
+            await _rewriter.RewriteAsync(info, sseFrom, CopyTransform.Instance, metadata, NullByteCounter.Instance, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -168,6 +168,34 @@ public sealed class RekeyerTests : IDisposable
         Assert.Equal(plain, await _h.ReadAsync(MaintenanceHarness.Ciphers(_b), "big"));
     }
 
+    [Theory]
+    [InlineData(5000)]
+    [InlineData((9 * 1024 * 1024) + 7)]
+    public async Task Process_ServerCannotCopy_StreamsTheBytesWithTheOldCustomerKey(int size)
+    {
+        // Without UploadPartCopy the store refuses a copy above its single-copy limit (NotSupported), as Ceph RGW
+        // refuses an SSE-C re-key: the object is then streamed through, read with the old customer key.
+        using var oldSse = new CustomerKey(RandomNumberGenerator.GetBytes(32));
+        using var newSse = new CustomerKey(RandomNumberGenerator.GetBytes(32));
+        _h.Store.CustomerKey = oldSse;
+        var plain = await _h.PutEncryptedAsync(MaintenanceHarness.Ciphers(_a), "streamed", size);
+        var before = await _h.Store.HeadAsync(new HeadRequest(MaintenanceHarness.Prefix + "streamed"), CancellationToken.None);
+        _h.Store.CustomerKey = newSse;
+        _h.Store.Capabilities = _h.Store.Capabilities with { UploadPartCopy = false, MaxSingleCopySize = 1000 };
+        var counting = new CountingObjectStore(_h.Store);
+        var observer = new RecordingObserver();
+
+        var summary = await _h.RunAsync(Rekeyer(store: counting, sse: new CustomerKeyRotation(newSse, [oldSse])), observer, store: counting);
+
+        Assert.True(summary.Progress.Changed == 1, string.Join("; ", observer.Outcomes.Select(o => o.Detail)));
+        Assert.True(counting.Count(ObjectStoreOperation.GetRange) >= 1);
+        var stored = _h.Store.Peek(MaintenanceHarness.Prefix + "streamed")!;
+        Assert.Equal(newSse.KeyMd5Base64, stored.CustomerKeyMd5);
+        Assert.Equal(before.Size, stored.Body.Length);
+        Assert.Equal(NonEnvelope(before), NonEnvelope(await _h.HeadAsync("streamed")));
+        Assert.Equal(plain, await _h.ReadAsync(MaintenanceHarness.Ciphers(_b), "streamed"));
+    }
+
     [Fact]
     public async Task Process_MalformedOrTamperedEnvelope_IsInvalidAndLeftAlone()
     {
