@@ -128,8 +128,8 @@ public sealed class Verifier : IMaintenanceTask
     {
         var layout = cipher.Layout;
         var count = layout.BlockCount(plainSize);
-        var perRead = Math.Max(1, _options.ReadSize / layout.CipherBlockSize);
-        var bufferSize = perRead * layout.CipherBlockSize;
+        var perRead = (int)Math.Min(count, Math.Max(1, _options.ReadSize / layout.CipherBlockSize));
+        var bufferSize = (int)Math.Min((long)perRead * layout.CipherBlockSize, info.Size); // small objects get small buffers
         byte[] current = ArrayPool<byte>.Shared.Rent(bufferSize), next = ArrayPool<byte>.Shared.Rent(bufferSize);
         var scratch = ArrayPool<byte>.Shared.Rent(layout.PlainBlockSize);
         Task<int>? pending = null;
