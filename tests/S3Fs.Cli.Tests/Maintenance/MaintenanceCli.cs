@@ -1,3 +1,4 @@
+using S3Fs.Cli.Commands;
 using S3Fs.Cli.Tests.Commands;
 using S3Fs.Core.Storage;
 
@@ -21,11 +22,15 @@ internal static class MaintenanceCli
     }
 
     /// <summary>Runs a command against <paramref name="store"/> (a decorator of the harness's store) with a cancellation token.</summary>
-    public static async Task<(int Code, string Out, string Err)> RunAsync(IObjectStore store, CancellationToken cancellationToken, params string[] args)
+    public static Task<(int Code, string Out, string Err)> RunAsync(IObjectStore store, CancellationToken cancellationToken, params string[] args)
+        => RunAsync(new CliHarness.InMemoryServices(store), cancellationToken, args);
+
+    /// <summary>Runs a command with the given services and cancellation token.</summary>
+    public static async Task<(int Code, string Out, string Err)> RunAsync(IServiceFactory services, CancellationToken cancellationToken, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = await CommandLine.RunAsync(args, stdout, stderr, new CliHarness.InMemoryServices(store), cancellationToken);
+        var code = await CommandLine.RunAsync(args, stdout, stderr, services, cancellationToken);
         return (code, stdout.ToString(), stderr.ToString());
     }
 
