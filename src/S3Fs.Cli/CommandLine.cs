@@ -11,7 +11,11 @@ namespace S3Fs.Cli;
 /// </summary>
 internal static class CommandLine
 {
-    public static IReadOnlyList<ICommand> Commands { get; } = [new MountCommand(), new UnmountCommand(), new StatsCommand(), new LsCommand(), new PutCommand(), new GetCommand(), new InspectCommand(), new KeygenCommand()];
+    public static IReadOnlyList<ICommand> Commands { get; } =
+    [
+        new MountCommand(), new UnmountCommand(), new StatsCommand(), new LsCommand(), new PutCommand(), new GetCommand(),
+        new InspectCommand(), new KeygenCommand(), new RekeyCommand(), new VerifyCommand(), new MigrateCommand(),
+    ];
 
     public static string Version =>
         typeof(CommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";

@@ -8,9 +8,10 @@ namespace S3Fs.Crypto;
 /// <summary>
 /// Makes the <see cref="FileCipher"/> of a new file (fresh data key and file id, wrapped by the ring's primary key)
 /// or of an existing object (envelope parsed, data key unwrapped by the matching key, key commitment verified before
-/// any block is opened). The one entry point the rest of S3Fs uses for file encryption.
+/// any block is opened). The one entry point the rest of S3Fs uses for file encryption. Key rotation (re-wrapping an
+/// existing object's data key under the primary key) is in FileCipherFactory.Rewrap.cs.
 /// </summary>
-public sealed class FileCipherFactory
+public sealed partial class FileCipherFactory
 {
     private readonly MasterKeyRing _ring;
     private readonly DataKeyCache? _cache;
@@ -64,6 +65,16 @@ public sealed class FileCipherFactory
     public async ValueTask<FileCipher> OpenAsync(IReadOnlyDictionary<string, string> metadata, string? objectKey, CancellationToken cancellationToken)
     {
         var envelope = EnvelopeCodec.Decode(metadata);
+        using var dataKey = await UnwrapVerifiedAsync(envelope, objectKey, cancellationToken).ConfigureAwait(false);
+        return new FileCipher(envelope, BlockCipherFor(dataKey, envelope.FileId), objectKey);
+    }
+
+    /// <summary>
+    /// The data key of <paramref name="envelope"/>, unwrapped by the matching configured key and checked against the
+    /// key commitment; the caller disposes it. Throws as <see cref="OpenAsync"/> does.
+    /// </summary>
+    private async ValueTask<DataKey> UnwrapVerifiedAsync(ObjectEnvelope envelope, string? objectKey, CancellationToken cancellationToken)
+    {
         var masterKey = _ring.Find(envelope.Provider, envelope.KeyId, objectKey);
         var context = envelope.Context();
         DataKey dataKey;
@@ -82,16 +93,14 @@ public sealed class FileCipherFactory
                 ex);
         }
 
-        using (dataKey)
+        var expected = Commit(dataKey, envelope.FileId, context, envelope.WrappedKey.Span);
+        if (!CryptographicOperations.FixedTimeEquals(expected, envelope.Commitment.Span))
         {
-            var expected = Commit(dataKey, envelope.FileId, context, envelope.WrappedKey.Span);
-            if (!CryptographicOperations.FixedTimeEquals(expected, envelope.Commitment.Span))
-            {
-                throw new IntegrityException(objectKey, null, "the key commitment does not match: the envelope was altered, or its data key is not the one the object was sealed with.");
-            }
-
-            return new FileCipher(envelope, BlockCipherFor(dataKey, envelope.FileId), objectKey);
+            dataKey.Dispose();
+            throw new IntegrityException(objectKey, null, "the key commitment does not match: the envelope was altered, or its data key is not the one the object was sealed with.");
         }
+
+        return dataKey;
     }
 
     private static byte[] Commit(DataKey dataKey, FileId fileId, ReadOnlySpan<byte> context, ReadOnlySpan<byte> wrapped)

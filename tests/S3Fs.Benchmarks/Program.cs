@@ -4,12 +4,20 @@ namespace S3Fs.Benchmarks;
 
 internal static class Program
 {
-    /// <summary>BenchmarkDotNet benchmarks; <c>content-rgw [MiB]</c> runs the RGW throughput harness instead.</summary>
+    /// <summary>
+    /// BenchmarkDotNet benchmarks; <c>content-rgw [MiB]</c> and <c>maintenance-rgw [objects] [MiB]</c> run the RGW
+    /// throughput harnesses instead.
+    /// </summary>
     public static async Task<int> Main(string[] args)
     {
         if (args is ["content-rgw", ..])
         {
             return await Content.ContentThroughput.RunAsync(args[1..]);
+        }
+
+        if (args is ["maintenance-rgw", ..])
+        {
+            return await Maintenance.MaintenanceThroughput.RunAsync(args[1..]);
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -9,6 +9,9 @@ namespace S3Fs.Aws.Storage;
 /// Server-side copy: one CopyObject up to <see cref="ObjectStoreCapabilities.MaxSingleCopySize"/>, UploadPartCopy
 /// parts above it, and also when the server refuses CopyObject for this source (RGW: SSE-C and SSE-KMS sources). Because some servers (Ceph RGW) ignore <c>x-amz-copy-source-if-match</c>, a copy with a source
 /// condition checks the source ETag itself unless a probe showed the server enforces it.
+/// Re-keying an SSE-C object (source key other than the current key): Ceph RGW 16 decrypts an UploadPartCopy source
+/// with the destination's key, so it cannot re-key server-side at all; such a copy that CopyObject refused, or whose
+/// part copies fail on the key, reaches the caller as NotSupported, who streams the bytes instead.
 /// </summary>
 public sealed partial class S3ObjectStore
 {
@@ -48,7 +51,7 @@ public sealed partial class S3ObjectStore
         {
             return await SingleCopyAsync(request, sourceKey, cancellationToken).ConfigureAwait(false);
         }
-        catch (ObjectStoreException ex) when (ex.Kind == ObjectStoreErrorKind.NotSupported && _capabilities.UploadPartCopy
+        catch (ObjectStoreException ex) when (ex.Kind == ObjectStoreErrorKind.NotSupported && _capabilities.UploadPartCopy && !IsReKeying(sourceKey)
                                               && (request.DestinationCondition.IsNone || _capabilities.ConditionalMultipartComplete))
         {
             // Ceph RGW answers CopyObject of an SSE-C or SSE-KMS source with 501 but copies the same source with
@@ -123,8 +126,15 @@ public sealed partial class S3ObjectStore
             }
 
             var parts = await Task.WhenAll(tasks).ConfigureAwait(false);
+            var selfCopy = request.SourceKey == request.DestinationKey;
+            if (!_dialect.CopySourceIfMatchHonoured && selfCopy)
+            {
+                // Onto itself: after completion the source *is* the copy, so its version must be checked before.
+                await HeadAsync(new HeadRequest(request.SourceKey) { CustomerKey = sourceKey, IfMatch = source.ETag }, cancellationToken).ConfigureAwait(false);
+            }
+
             var result = await upload.CompleteAsync(parts, cancellationToken).ConfigureAwait(false);
-            if (!_dialect.CopySourceIfMatchHonoured)
+            if (!_dialect.CopySourceIfMatchHonoured && !selfCopy)
             {
                 var after = await HeadAsync(new HeadRequest(request.SourceKey) { CustomerKey = sourceKey }, cancellationToken).ConfigureAwait(false);
                 if (after.ETag != source.ETag)
@@ -136,12 +146,22 @@ public sealed partial class S3ObjectStore
 
             return result;
         }
+        catch (ObjectStoreException ex) when (IsReKeying(sourceKey) && S3ErrorMapper.IsWrongCustomerKey(ex) && ex.Operation == "UploadPartCopy")
+        {
+            await upload.AbortQuietlyAsync().ConfigureAwait(false);
+            throw new ObjectStoreException(ObjectStoreErrorKind.NotSupported, "CopyObject", Bucket, request.DestinationKey,
+                $"this server cannot re-key an SSE-C object with UploadPartCopy (Ceph RGW decrypts the source with the destination's key: {ex.Detail}); copy by reading and uploading instead", ex);
+        }
         catch
         {
             await upload.AbortQuietlyAsync().ConfigureAwait(false);
             throw;
         }
     }
+
+    /// <summary>An SSE-C source read with another key than the one new objects get: the copy changes the customer key.</summary>
+    private bool IsReKeying(CustomerKey? sourceKey)
+        => sourceKey is not null && _sse.CurrentKey is { } current && sourceKey.KeyMd5Base64 != current.KeyMd5Base64;
 
     /// <summary>The configured part size, raised when needed to stay within the part-count limit.</summary>
     private long CopyPartSize(long size)

@@ -22,7 +22,8 @@ namespace S3Fs.Aws.Storage;
 /// <item>RGW's CompleteMultipartUpload returns an empty ETag: the store then HEADs the object for it.</item>
 /// <item>RGW answers CopyObject of an SSE-C or SSE-KMS source with 501 (mapped to NotSupported), yet copies the
 ///   same source with UploadPartCopy: the store then copies with UploadPartCopy parts, and only when that capability
-///   is off does NotSupported reach the caller, who degrades (read and re-upload).</item>
+///   is off does NotSupported reach the caller, who degrades (read and re-upload). RGW's UploadPartCopy decrypts an
+///   SSE-C source with the destination's key, so a copy that changes the customer key is NotSupported there too.</item>
 /// <item>RGW ignores <c>x-amz-copy-source-if-match</c>: unless a probe showed it honoured, the store checks the
 ///   source ETag with a HEAD before a copy and again after a multipart copy.</item>
 /// <item>RGW ignores <c>If-Match</c>/<c>If-None-Match</c> on the destination of CopyObject: probed into
