@@ -12,6 +12,8 @@ namespace S3Fs.Cli;
 /// <summary>The production composition root: validated options to S3ObjectStore (AWS SDK).</summary>
 internal sealed class AwsServiceFactory(ILoggerFactory loggerFactory) : IServiceFactory
 {
+    public ILoggerFactory Logging { get; set; } = loggerFactory;
+
     /// <summary>Where the capability probe writes its scratch objects (deleted right after), under the mount prefix.</summary>
     public const string ProbeFolder = ".s3cfs/probe/";
 
@@ -19,7 +21,7 @@ internal sealed class AwsServiceFactory(ILoggerFactory loggerFactory) : IService
 
     public async ValueTask<IObjectStore> CreateStoreAsync(ConnectionSettings connection, OptionSet options, bool forWriting, CancellationToken cancellationToken)
     {
-        var store = new S3ObjectStore(ToStoreOptions(connection), loggerFactory.CreateLogger<S3ObjectStore>());
+        var store = new S3ObjectStore(ToStoreOptions(connection), Logging.CreateLogger<S3ObjectStore>());
         try
         {
             if (forWriting)
@@ -63,7 +65,7 @@ internal sealed class AwsServiceFactory(ILoggerFactory loggerFactory) : IService
                 KmsCalls.Record(request.GetType().Name);
             }
         };
-        return await KmsMasterKey.CreateAsync(options, client, null, loggerFactory.CreateLogger<KmsMasterKey>(), cancellationToken).ConfigureAwait(false);
+        return await KmsMasterKey.CreateAsync(options, client, null, Logging.CreateLogger<KmsMasterKey>(), cancellationToken).ConfigureAwait(false);
     }
 
     internal static S3StoreOptions ToStoreOptions(ConnectionSettings c)

@@ -49,6 +49,7 @@ internal sealed class GetCommand : ICommand
         var options = OptionSet.Load(args.Positionals[0], args.Options);
         var settings = MountSettings.Bind(options);
         using var logging = LoggingSetup.Create(options);
+        context.Services.Logging = logging;
         var volume = await VolumeOpener.OpenAsync(options, context.Services, forWriting: false, cancellationToken, logging.CreateLogger("S3Fs.Volume")).ConfigureAwait(false);
         await using var volumeScope = volume.ConfigureAwait(false);
         var contents = new ContentStore(volume.Store, FileSystemBuilder.ContentOptionsFor(volume, settings), logging.CreateLogger("S3Fs.Content"));

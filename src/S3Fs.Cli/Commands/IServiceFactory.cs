@@ -11,6 +11,9 @@ namespace S3Fs.Cli.Commands;
 /// </summary>
 internal interface IServiceFactory
 {
+    /// <summary>Where the stores and keys made from now on log (a command sets it once its options are read).</summary>
+    Microsoft.Extensions.Logging.ILoggerFactory Logging { get; set; }
+
     /// <summary>KMS requests made by the KMS master keys this factory created.</summary>
     KmsCallCounter KmsCalls { get; }
 

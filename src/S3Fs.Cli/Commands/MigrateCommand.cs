@@ -48,6 +48,7 @@ internal sealed class MigrateCommand : ICommand
         }
 
         using var logging = LoggingSetup.Create(options);
+        context.Services.Logging = logging;
         var volume = await VolumeOpener.OpenAsync(options, context.Services, forWriting: !dryRun, cancellationToken, logging.CreateLogger("S3Fs.Volume")).ConfigureAwait(false);
         await using var volumeScope = volume.ConfigureAwait(false);
         using var task = new Migrator(volume.Store, volume.Ciphers!, new MigrateOptions { DryRun = dryRun });

@@ -54,6 +54,7 @@ internal sealed class MountCommand : ICommand
         if (OperatingSystem.IsWindows())
         {
             using var windowsLogging = LoggingSetup.Create(options);
+            context.Services.Logging = windowsLogging;
             return await WindowsMountServer.RunAsync(options, settings, connection, mountPoint, context, windowsLogging, cancellationToken).ConfigureAwait(false);
         }
 
@@ -67,6 +68,7 @@ internal sealed class MountCommand : ICommand
         var readyFile = Environment.GetEnvironmentVariable(ReadyFileVariable);
         var background = readyFile is not null;
         using var logging = LoggingSetup.Create(options, background ? DefaultLogFile(mountPoint) : null);
+        context.Services.Logging = logging;
         using var server = new MountServer(options, settings, connection, mountPoint, context.Services, logging);
         return await server.RunAsync(readyFile, context, cancellationToken).ConfigureAwait(false);
     }

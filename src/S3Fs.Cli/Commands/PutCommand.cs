@@ -52,6 +52,7 @@ internal sealed class PutCommand : ICommand
         }
 
         using var logging = LoggingSetup.Create(options);
+        context.Services.Logging = logging;
         var volume = await VolumeOpener.OpenAsync(options, context.Services, forWriting: true, cancellationToken, logging.CreateLogger("S3Fs.Volume")).ConfigureAwait(false);
         await using var volumeScope = volume.ConfigureAwait(false);
         var contents = new ContentStore(volume.Store, FileSystemBuilder.ContentOptionsFor(volume, settings), logging.CreateLogger("S3Fs.Content"));

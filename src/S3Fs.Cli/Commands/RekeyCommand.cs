@@ -55,6 +55,7 @@ internal sealed class RekeyCommand : ICommand
         }
 
         using var logging = LoggingSetup.Create(options);
+        context.Services.Logging = logging;
         var volume = await VolumeOpener.OpenAsync(options, context.Services, forWriting: !dryRun, cancellationToken, logging.CreateLogger("S3Fs.Volume")).ConfigureAwait(false);
         await using var volumeScope = volume.ConfigureAwait(false);
         var sse = connection.Sse.Mode == "c" ? AwsServiceFactory.ServerSideEncryptionFor(connection.Sse) : null;

@@ -45,6 +45,7 @@ internal sealed class VerifyCommand : ICommand
         }
 
         using var logging = LoggingSetup.Create(options);
+        context.Services.Logging = logging;
         var volume = await VolumeOpener.OpenAsync(options, context.Services, forWriting: false, cancellationToken, logging.CreateLogger("S3Fs.Volume")).ConfigureAwait(false);
         await using var volumeScope = volume.ConfigureAwait(false);
         var task = new Verifier(volume.Store, volume.Ciphers!, new VerifyOptions { VolumeBlockSize = volume.Descriptor?.BlockSize });

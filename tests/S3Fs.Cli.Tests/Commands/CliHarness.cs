@@ -52,6 +52,8 @@ public sealed class CliHarness : IDisposable
     {
         public S3Fs.Cli.Diagnostics.KmsCallCounter KmsCalls { get; } = new();
 
+        public Microsoft.Extensions.Logging.ILoggerFactory Logging { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+
         public int StoresCreated { get; private set; }
 
         public ValueTask<IObjectStore> CreateStoreAsync(ConnectionSettings connection, OptionSet options, bool forWriting, CancellationToken cancellationToken)

@@ -164,6 +164,8 @@ public sealed class MaintenanceRgwCliTests : IAsyncLifetime, IDisposable
     {
         public S3Fs.Cli.Diagnostics.KmsCallCounter KmsCalls { get; } = new();
 
+        public Microsoft.Extensions.Logging.ILoggerFactory Logging { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+
         public S3ObjectStore NewStore(ConnectionSettings connection) =>
             new(AwsServiceFactory.ToStoreOptions(connection) with { Credentials = new S3Credentials(env.AccessKeyId, env.SecretAccessKey) });
 
