@@ -28,12 +28,16 @@ if ! { [ -f "$RGW_BASE/env" ] && curl -s -o /dev/null "http://127.0.0.1:${RGW_PO
 fi
 results=$(mktemp -d /tmp/s3cfs-test-results.XXXXXX)
 cleanup() {
+  # Keep the run's exit status: nothing in here may change it (set -e and pipefail are off from here on).
+  local status=$?
+  set +e +o pipefail
   # Unmount anything a crashed test left behind under our temp mount roots.
   grep -E ' fuse\.s3cfs ' /proc/mounts 2>/dev/null | awk '{print $2}' | grep -E '^/tmp/s3cfs-' | while read -r m; do
-    fusermount3 -u -z "$m" 2>/dev/null || true
+    fusermount3 -u -z "$m" 2>/dev/null
   done
-  [ "$started_rgw" = yes ] && scripts/rgw-stop.sh >/dev/null
+  if [ "$started_rgw" = yes ]; then scripts/rgw-stop.sh >/dev/null; fi
   rm -rf "$results"
+  exit $status
 }
 trap cleanup EXIT
 export S3FS_TEST_ENV="$RGW_BASE/env"
