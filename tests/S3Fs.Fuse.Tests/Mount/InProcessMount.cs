@@ -114,8 +114,14 @@ public sealed class InProcessMount : IAsyncDisposable
         }
     }
 
-    private async Task MountAsync()
+    /// <summary>Mounts (again, after <see cref="UnmountAsync"/>): the volume is opened afresh, with empty caches.</summary>
+    public async Task MountAsync()
     {
+        if (_session is not null)
+        {
+            throw new InvalidOperationException("already mounted");
+        }
+
         var options = OptionSet.Load(_volume.OptionsFile, []);
         var connection = ConnectionSettings.Bind(options);
         var settings = MountSettings.Bind(options);

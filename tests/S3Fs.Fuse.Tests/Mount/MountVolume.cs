@@ -44,10 +44,14 @@ public sealed class MountVolume : IAsyncDisposable
     /// <summary>Where the mount logs (the options file's log_file).</summary>
     public string LogFile => Path.Combine(Directory, "s3cfs.log");
 
-    public static async Task<MountVolume> CreateAsync(string testName, bool encrypted = true, string extraOptions = "")
+    /// <param name="testName">Part of the key prefix, to find a test's leftovers.</param>
+    /// <param name="encrypted">encryption = client (with a fresh local key) or none.</param>
+    /// <param name="extraOptions">More lines for the options file.</param>
+    /// <param name="subfolder">A folder appended to the unique prefix (to test long prefixes).</param>
+    public static async Task<MountVolume> CreateAsync(string testName, bool encrypted = true, string extraOptions = "", string? subfolder = null)
     {
         var env = await RgwEnvironment.GetAsync();
-        var prefix = RgwEnvironment.UniquePrefix("fuse-" + testName);
+        var prefix = RgwEnvironment.UniquePrefix("fuse-" + testName) + (subfolder is null ? string.Empty : subfolder + "/");
         var directory = $"/tmp/s3cfs-e2e-{Guid.NewGuid():N}";
         System.IO.Directory.CreateDirectory(directory);
         File.SetUnixFileMode(directory, (UnixFileMode)Convert.ToInt32("755", 8));

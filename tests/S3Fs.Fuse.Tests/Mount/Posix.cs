@@ -53,6 +53,9 @@ internal static class Posix
     public static int Fsync(int fd) => fsync(fd) == 0 ? 0 : LastErrno;
 
     /// <summary>Writes all of <paramref name="data"/> at <paramref name="offset"/> (-1: at the file position, as with O_APPEND).</summary>
+    public static int WriteAll(int fd, byte[] data, long offset) => WriteAll(fd, data.AsSpan(), offset);
+
+    /// <inheritdoc cref="WriteAll(int, byte[], long)"/>
     public static int WriteAll(int fd, ReadOnlySpan<byte> data, long offset)
     {
         while (!data.IsEmpty)

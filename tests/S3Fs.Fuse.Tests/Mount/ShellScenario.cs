@@ -23,9 +23,9 @@ public sealed class ShellScenario : IAsyncDisposable
     /// <summary>A local (non-FUSE) scratch directory for reference copies.</summary>
     public string Local => Path.Combine(Volume.Directory, "local");
 
-    public static async Task<ShellScenario> StartAsync(string name, bool encrypted = true, string extraOptions = "")
+    public static async Task<ShellScenario> StartAsync(string name, bool encrypted = true, string extraOptions = "", string? subfolder = null)
     {
-        var volume = await MountVolume.CreateAsync(name, encrypted, extraOptions);
+        var volume = await MountVolume.CreateAsync(name, encrypted, extraOptions, subfolder);
         try
         {
             Directory.CreateDirectory(Path.Combine(volume.Directory, "local"));
