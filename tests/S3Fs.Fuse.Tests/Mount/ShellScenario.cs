@@ -94,5 +94,11 @@ public sealed class ShellScenario : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts a long-running script (in the local directory) that prints <paramref name="readyLine"/> once set up; the caller ends it.</summary>
+    public Task<System.Diagnostics.Process> StartScriptAsync(string script, string readyLine) => Proc.StartBashAsync(script, Local, readyLine, Environment());
+
+    /// <summary>Creates a file in the local directory (the signal long-running scripts wait for).</summary>
+    public void Signal(string name) => File.WriteAllText(Path.Combine(Local, name), string.Empty);
+
     private Dictionary<string, string> Environment() => new() { ["M"] = Mnt, ["L"] = Local };
 }
