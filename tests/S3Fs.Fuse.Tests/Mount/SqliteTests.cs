@@ -60,6 +60,7 @@ public sealed class SqliteTests
         Assert.Equal(expected, await s.InMountAsync("DB=app.db\n" + Query));
         await s.AuditAsync([.. Enumerable.Range(1, 5000).Select(i => Encoding.UTF8.GetBytes($"S3CFS-E2E-MARKER sqlite payload {i:D8}")).Where((_, i) => i % 97 == 0)]);
     }
+
     [Fact]
     public async Task Sqlite_WalMode_SharedMemoryIndexWorksAndCheckpointedDataSurvivesRemount()
     {
