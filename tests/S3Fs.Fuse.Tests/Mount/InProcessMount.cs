@@ -9,6 +9,7 @@ using S3Fs.Core.FileSystem;
 using S3Fs.Core.Storage;
 using S3Fs.Crypto.Keys;
 using S3Fs.Fuse.Tests.Binding;
+using S3Fs.Testing;
 
 namespace S3Fs.Fuse.Tests.Mount;
 
@@ -125,10 +126,7 @@ public sealed class InProcessMount : IAsyncDisposable
         var options = OptionSet.Load(_volume.OptionsFile, []);
         var connection = ConnectionSettings.Bind(options);
         var settings = MountSettings.Bind(options);
-        var loggers = new SingleLoggerFactory(Logger);
-        var volume = await VolumeOpener.OpenAsync(options, new Services(this), forWriting: !settings.ReadOnly, CancellationToken.None);
-        _mounted = FileSystemBuilder.Build(volume, settings, loggers);
-        await _mounted.FileSystem.RecoverAsync(CancellationToken.None);
+        _mounted = await OpenFileSystemAsync(_volume, Logger, _wrapStore, _stores);
         using var timeout = new CancellationTokenSource(TestMount.HangTimeout);
         _session = await FuseSession.MountAsync(
             _mounted.FileSystem,
@@ -142,6 +140,21 @@ public sealed class InProcessMount : IAsyncDisposable
             },
             Logger,
             timeout.Token);
+    }
+
+    /// <summary>
+    /// Opens the volume and builds its filesystem exactly as <c>s3cfs mount</c> does, without mounting it (the caller
+    /// disposes it). Stores that get wrapped are added to <paramref name="wrappedStores"/> for the caller to dispose.
+    /// </summary>
+    internal static async Task<MountedFileSystem> OpenFileSystemAsync(
+        MountVolume volume, ILogger logger, Func<IObjectStore, IObjectStore>? wrapStore = null, List<IDisposable>? wrappedStores = null)
+    {
+        var options = OptionSet.Load(volume.OptionsFile, []);
+        var settings = MountSettings.Bind(options);
+        var opened = await VolumeOpener.OpenAsync(options, new Services(volume.Env, wrapStore, wrappedStores ?? []), forWriting: !settings.ReadOnly, CancellationToken.None);
+        var mounted = FileSystemBuilder.Build(opened, settings, new SingleLoggerFactory(logger));
+        await mounted.FileSystem.RecoverAsync(CancellationToken.None);
+        return mounted;
     }
 
     private async Task DisposeFileSystemAsync()
@@ -171,13 +184,13 @@ public sealed class InProcessMount : IAsyncDisposable
     }
 
     /// <summary>S3ObjectStore for the RGW, credentials from the test environment, optionally wrapped.</summary>
-    private sealed class Services(InProcessMount owner) : IServiceFactory
+    private sealed class Services(RgwEnvironment env, Func<IObjectStore, IObjectStore>? wrap, List<IDisposable> wrapped) : IServiceFactory
     {
         public async ValueTask<IObjectStore> CreateStoreAsync(ConnectionSettings connection, OptionSet options, bool forWriting, CancellationToken cancellationToken)
         {
             var store = new S3ObjectStore(AwsServiceFactory.ToStoreOptions(connection) with
             {
-                Credentials = MountVolume.StoreOptions(owner._volume.Env).Credentials,
+                Credentials = MountVolume.StoreOptions(env).Credentials,
                 RequestTimeout = TimeSpan.FromSeconds(60),
             });
             if (forWriting)
@@ -185,13 +198,13 @@ public sealed class InProcessMount : IAsyncDisposable
                 await store.DetectCapabilitiesAsync(connection.Prefix + AwsServiceFactory.ProbeFolder, cancellationToken);
             }
 
-            if (owner._wrapStore is null)
+            if (wrap is null)
             {
                 return store; // disposed by the volume
             }
 
-            owner._stores.Add(store);
-            return owner._wrapStore(store);
+            wrapped.Add(store);
+            return wrap(store);
         }
 
         public ValueTask<IMasterKey> CreateKmsKeyAsync(KmsKeySpec spec, EncryptionSettings encryption, ConnectionSettings connection, CancellationToken cancellationToken) =>
