@@ -232,6 +232,27 @@ public sealed class ShellToolTests
     }
 
     [Fact]
+    public async Task FindType_FirstListingAfterRemount_TellsSymlinksFromFiles()
+    {
+        await using var s = await ShellScenario.StartAsync("find-type");
+        await s.InMountAsync("""
+            mkdir -p d/sub big
+            echo "S3CFS-E2E-MARKER find target" > d/file
+            ln -s file d/link
+            ln -s sub d/dirlink
+            for i in $(seq 1 300); do echo "$i" > big/f$i; done
+            ln -s f1 big/zz-link
+            """);
+        await s.RemountAsync();
+
+        // find trusts the type readdir reports (d_type) and does not stat for -type. The kernel reads a big directory
+        // in many requests, most without attributes (plain readdir), so the last entries show what those report.
+        Assert.Equal("./big/zz-link\n./d/dirlink\n./d/link\n", await s.InMountAsync("find . -type l | sort"));
+        Assert.Equal("301\n", await s.InMountAsync("find . -type f | wc -l"));
+        Assert.Equal(".\n./big\n./d\n./d/sub\n", await s.InMountAsync("find . -type d | sort"));
+    }
+
+    [Fact]
     public async Task Append_ManyShellRedirections_AllLinesKeptInOrder()
     {
         await using var s = await ShellScenario.StartAsync("append");
