@@ -91,7 +91,7 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
                 ?? throw FsException.NotFound($"'{name}'");
             if (!AttributesKnown(node))
             {
-                node = await LoadAttributesAsync(dir, node, cancellationToken).ConfigureAwait(false)
+                node = await LoadAttributesForLookupAsync(dir, node, cancellationToken).ConfigureAwait(false)
                     ?? throw FsException.NotFound($"'{name}'");
             }
 
@@ -239,6 +239,34 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
 
         var head = await HeadOrNullAsync(ChildKey(dir, node.Name), cancellationToken).ConfigureAwait(false);
         return head is null ? null : NodeFromHead(dir, node.Name, head);
+    }
+
+    /// <summary>
+    /// A lookup of a name known only from a fresh listing is usually one of many (ls -l stats every name it has just
+    /// read): load the attributes of the names after it too, one round of parallel HEADs, so the next lookups find them
+    /// known instead of each waiting for its own HEAD.
+    /// </summary>
+    private async ValueTask<Node?> LoadAttributesForLookupAsync(Node dir, Node node, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var following = _inodes.WithLock(() => dir.Listing is { } l && l.IsFresh(now, _options.ListingTtl)
+            ? l.Children.Values
+                .SkipWhile(c => string.CompareOrdinal(c.Name, node.Name) < 0)
+                .Take(_options.MaxParallelCopies)
+                .Select(c => (c.Name, (ListedChild?)c))
+                .ToList()
+            : null);
+        if (following is { Count: > 1 })
+        {
+            await LoadAttributesAheadAsync(dir, following, 0, cancellationToken).ConfigureAwait(false);
+            node = _inodes.FindChild(dir, node.Name) ?? node;
+            if (AttributesKnown(node))
+            {
+                return node;
+            }
+        }
+
+        return await LoadAttributesAsync(dir, node, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads a directory's marker (its stored mode, owner and times); without one it is an implicit directory.</summary>
