@@ -107,6 +107,9 @@ internal sealed class DirectoryReplyBuffer : IDirectoryEntrySink, IDisposable
         }
     }
 
+    /// <summary>The entry's type for d_type; 0 (DT_UNKNOWN) when the core only guessed it, so programs stat the name.</summary>
+    private static uint TypeBitsOf(DirectoryEntry entry) => entry.KindGuessed ? 0 : AttributeConverter.TypeBits(entry.Kind);
+
     private unsafe ulong Add(DirectoryEntry entry, EntryReply? attributes, bool counts, ReadOnlySpan<byte> name)
     {
         ulong remaining = (ulong)(_capacity - _used);
@@ -121,7 +124,7 @@ internal sealed class DirectoryReplyBuffer : IDirectoryEntrySink, IDisposable
             if (!WantsAttributes)
             {
                 return Interop.Shim.s3fs_fuse_add_direntry(
-                    _request, p, remaining, namePtr, (ulong)entry.Inode, AttributeConverter.TypeBits(entry.Kind), entry.NextOffset);
+                    _request, p, remaining, namePtr, (ulong)entry.Inode, TypeBitsOf(entry), entry.NextOffset);
             }
 
             Interop.Shim.s3fs_entry native;
@@ -134,7 +137,7 @@ internal sealed class DirectoryReplyBuffer : IDirectoryEntrySink, IDisposable
                 // Node id 0: the kernel lists the name but takes no reference and caches no attributes.
                 native = default;
                 native.attr.ino = (ulong)entry.Inode;
-                native.attr.mode = AttributeConverter.TypeBits(entry.Kind);
+                native.attr.mode = TypeBitsOf(entry);
             }
 
             return Interop.Shim.s3fs_fuse_add_direntry_plus(_request, p, remaining, namePtr, native, entry.NextOffset);

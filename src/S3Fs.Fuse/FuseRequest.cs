@@ -41,10 +41,10 @@ internal sealed class FuseRequest
 
     public long Inode { get; }
 
-    /// <summary>Cancelled when the kernel interrupts the request or the session ends under it.</summary>
+    /// <summary>Cancelled when a kernel interrupt is not answered within its grace (see RequestTracker) or the session ends under it.</summary>
     public CancellationToken Token => _cancellation.Token;
 
-    /// <summary>Called from libfuse's interrupt callback (under the request's lock) or at teardown: must not reply.</summary>
+    /// <summary>Called after an interrupt's grace period or at teardown; does nothing once answered; must not reply.</summary>
     public void Cancel()
     {
         lock (_gate)

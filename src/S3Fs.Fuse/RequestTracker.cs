@@ -41,14 +41,33 @@ internal sealed class RequestTracker : IDisposable
         return request;
     }
 
-    /// <summary>libfuse reported a kernel INTERRUPT for <paramref name="handle"/>.</summary>
+    /// <summary>
+    /// libfuse reported a kernel INTERRUPT for <paramref name="handle"/>: cancel the request if it is still running
+    /// after <see cref="InterruptGrace"/>.
+    /// </summary>
     public void Interrupt(nint handle)
     {
         if (_inFlight.TryGetValue(handle, out var request))
         {
             Log.RequestInterrupted(_logger, request.Opcode, request.Inode);
-            request.Cancel();
+            _ = CancelAfterGraceAsync(request);
         }
+    }
+
+    /// <summary>
+    /// How long an interrupted request may still finish normally. The kernel interrupts a request whenever its caller
+    /// receives a signal it handles (SIGCHLD when a child exits, SIGWINCH, timers); local filesystems finish such calls,
+    /// and programs do not expect open, stat, mkdir or close to fail with EINTR (a close so cancelled would even
+    /// report an upload as failed). Requests take milliseconds to a second; one stuck on S3 still lets a killed caller
+    /// go after this (the kernel waits for the answer to a request already sent, even for SIGKILL).
+    /// </summary>
+    private static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>Cancels the request unless it was answered meanwhile (Cancel is a no-op once it was).</summary>
+    private static async Task CancelAfterGraceAsync(FuseRequest request)
+    {
+        await Task.Delay(InterruptGrace).ConfigureAwait(false);
+        request.Cancel();
     }
 
     /// <summary>The session ended: nobody can receive these answers any more, so stop the work behind them.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using S3Fs.Core.Namespace;
 using S3Fs.Core.Storage;
 
@@ -8,6 +9,13 @@ public sealed partial class S3FileSystem
 {
     /// <summary>The content type s3fs-fuse and the S3 console give directory marker objects.</summary>
     public const string DirectoryContentType = "application/x-directory";
+
+    /// <summary>
+    /// Entries whose attributes readdirplus loads at once when it meets one it does not know: 128, eight rounds of
+    /// <see cref="FileSystemOptions.MaxParallelCopies"/> HEADs. A kernel request holds 25 (4 KiB) to several hundred
+    /// entries; what is loaded but does not fit stays known for the next request.
+    /// </summary>
+    private const int AttributesAhead = 128;
 
     public ValueTask<OpenReply> OpenDirAsync(long inode, CancellationToken cancellationToken)
     {
@@ -46,6 +54,7 @@ public sealed partial class S3FileSystem
                 h.Gate.Release();
             }
 
+            var loadedUpTo = 0;
             for (var i = (int)Math.Min(offset, entries.Count); i < entries.Count; i++)
             {
                 var (name, child) = entries[i];
@@ -62,8 +71,14 @@ public sealed partial class S3FileSystem
 
                 if (!sink.WantsAttributes)
                 {
-                    var ino = _inodes.FindChild(h.Node, name)?.Inode ?? SyntheticInode(h.Node, name);
-                    if (!sink.TryAdd(new DirectoryEntry(name, ino, child.Kind, i + 1), null))
+                    var known = _inodes.FindChild(h.Node, name);
+                    var ino = known?.Inode ?? SyntheticInode(h.Node, name);
+
+                    // A file or symlink is only a guess unless this version's metadata was read (or it was made here).
+                    var confirmed = known is not null && AttributesKnown(known) && (known.Content is not null || known.Object is null || known.Object.ETag == child.ETag);
+                    var kind = confirmed ? known!.Kind : child.Kind;
+                    var entry = new DirectoryEntry(name, ino, kind, i + 1) { KindGuessed = kind != FileKind.Directory && !confirmed };
+                    if (!sink.TryAdd(entry, null))
                     {
                         return;
                     }
@@ -72,6 +87,13 @@ public sealed partial class S3FileSystem
                 }
 
                 var node = NodeFromListing(h.Node, child);
+                if (!AttributesKnown(node) && i >= loadedUpTo)
+                {
+                    loadedUpTo = i + AttributesAhead;
+                    await LoadAttributesAheadAsync(h.Node, entries, i, cancellationToken).ConfigureAwait(false);
+                    node = NodeFromListing(h.Node, child);
+                }
+
                 if (!sink.TryAdd(new DirectoryEntry(name, node.Inode, node.Kind, i + 1), Entry(node)))
                 {
                     _inodes.Forget(node.Inode, 0); // not handed to the kernel: drop it if nothing else holds it
@@ -85,6 +107,40 @@ public sealed partial class S3FileSystem
         {
             throw ErrorMapping.Translate(e, "readdir");
         }
+    }
+
+    /// <summary>
+    /// readdirplus hands the kernel each entry's type and attributes, and a listing has only guesses: no mode, owner or
+    /// times, and a symlink looks like a file (find -type trusts that type without a stat). Loads the stored ones of the
+    /// next <see cref="AttributesAhead"/> entries not known yet, <see cref="FileSystemOptions.MaxParallelCopies"/> HEADs at
+    /// a time, so that listing a directory nothing was looked up in costs parallel HEADs instead of one lookup round
+    /// trip per name. Entries whose HEAD fails stay guesses, which <see cref="Entry"/> marks as not cacheable.
+    /// </summary>
+    private async ValueTask LoadAttributesAheadAsync(Node dir, IReadOnlyList<(string Name, ListedChild? Child)> entries, int from, CancellationToken cancellationToken)
+    {
+        var unknown = new List<Node>();
+        for (var i = from; i < entries.Count && i < from + AttributesAhead; i++)
+        {
+            if (entries[i].Child is { } child && NodeFromListing(dir, child) is var node && !AttributesKnown(node))
+            {
+                unknown.Add(node);
+            }
+        }
+
+        await Parallel.ForEachAsync(
+            unknown,
+            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelCopies, CancellationToken = cancellationToken },
+            async (node, ct) =>
+            {
+                try
+                {
+                    await LoadAttributesAsync(dir, node, ct).ConfigureAwait(false);
+                }
+                catch (ObjectStoreException e)
+                {
+                    LogAttributesAheadFailed(_logger, node.Name, e.Message);
+                }
+            }).ConfigureAwait(false);
     }
 
     public async ValueTask<EntryReply> MkDirAsync(long parent, string name, uint mode, RequestContext context, CancellationToken cancellationToken)
@@ -230,4 +286,7 @@ public sealed partial class S3FileSystem
     /// <summary>A stable, non-zero inode number for a plain readdir entry the kernel has not looked up (it ignores it).</summary>
     private static long SyntheticInode(Node dir, string name) =>
         (long)(((ulong)(uint)HashCode.Combine(dir.Inode, name) << 8) | 0x4000_0000_0000_0000UL);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Debug, Message = "Loading the attributes of '{Name}' for readdirplus failed (its lookup will try again): {Error}")]
+    private static partial void LogAttributesAheadFailed(ILogger logger, string name, string error);
 }

@@ -89,6 +89,12 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
             CheckName(name);
             var node = await ResolveChildAsync(dir, name, cancellationToken).ConfigureAwait(false)
                 ?? throw FsException.NotFound($"'{name}'");
+            if (!AttributesKnown(node))
+            {
+                node = await LoadAttributesForLookupAsync(dir, node, cancellationToken).ConfigureAwait(false)
+                    ?? throw FsException.NotFound($"'{name}'");
+            }
+
             _inodes.AddLookup(node);
             return Entry(node);
         }
@@ -110,6 +116,10 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
                 // Attributes so far came from a listing; a getattr after the kernel's cache expired is the moment
                 // to learn the stored mode, owner and times (one HEAD, then cached with the ETag).
                 await RefreshFromHeadAsync(node, cancellationToken).ConfigureAwait(false);
+            }
+            else if (node.Kind == FileKind.Directory && !AttributesKnown(node) && !node.Unlinked)
+            {
+                await LoadMarkerAsync(node, cancellationToken).ConfigureAwait(false);
             }
 
             return Attributes(node);
@@ -180,19 +190,97 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
             {
                 node.Object = new ObjectState(marker.Key, 0, marker.ETag, marker.LastModified, null);
             }
+            else if (marker is null && node.Object is null)
+            {
+                node.ImplicitDirectory = true; // the first key under the prefix would have been its marker
+            }
 
             return node;
         }
 
-        if (head is null)
-        {
-            return null;
-        }
+        return head is null ? null : NodeFromHead(dir, name, head);
+    }
 
+    /// <summary>A file or symlink node for an object whose HEAD (with metadata) is known.</summary>
+    private Node NodeFromHead(Node dir, string name, ObjectInfo head)
+    {
         var kind = PosixAttributes.Parse(head.Metadata.UserMetadata).Kind == FileKind.Symlink ? FileKind.Symlink : FileKind.RegularFile;
         var fileNode = _inodes.GetOrAddChild(dir, name, kind);
         SetObjectState(fileNode, ObjectState.FromInfo(head));
         return fileNode;
+    }
+
+    /// <summary>
+    /// Whether a node's type, mode, owner and times are the stored ones (from metadata, or set here), rather than what a
+    /// listing suggests: a listing cannot tell a symlink from a file and carries no mode, owner or times.
+    /// </summary>
+    private static bool AttributesKnown(Node node) =>
+        node.IsRoot || node.Content is not null || node.PendingAttributes is not null || node.Object switch
+        {
+            { Metadata: not null } => true,
+
+            // No object: a file created here, or a directory known to have no marker.
+            null => node.Kind != FileKind.Directory || node.ImplicitDirectory,
+            _ => false,
+        };
+
+    /// <summary>
+    /// Learns the stored attributes of a name seen only in a listing before the kernel caches them: one HEAD of the
+    /// object (which may reveal a symlink: a node of that kind then replaces the guess), or of a directory's marker.
+    /// Null when the object is gone.
+    /// </summary>
+    private async ValueTask<Node?> LoadAttributesAsync(Node dir, Node node, CancellationToken cancellationToken)
+    {
+        if (node.Kind == FileKind.Directory)
+        {
+            await LoadMarkerAsync(node, cancellationToken).ConfigureAwait(false);
+            return node;
+        }
+
+        var head = await HeadOrNullAsync(ChildKey(dir, node.Name), cancellationToken).ConfigureAwait(false);
+        return head is null ? null : NodeFromHead(dir, node.Name, head);
+    }
+
+    /// <summary>
+    /// A lookup of a name known only from a fresh listing is usually one of many (ls -l stats every name it has just
+    /// read): load the attributes of the names after it too, one round of parallel HEADs, so the next lookups find them
+    /// known instead of each waiting for its own HEAD.
+    /// </summary>
+    private async ValueTask<Node?> LoadAttributesForLookupAsync(Node dir, Node node, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var following = _inodes.WithLock(() => dir.Listing is { } l && l.IsFresh(now, _options.ListingTtl)
+            ? l.Children.Values
+                .SkipWhile(c => string.CompareOrdinal(c.Name, node.Name) < 0)
+                .Take(_options.MaxParallelCopies)
+                .Select(c => (c.Name, (ListedChild?)c))
+                .ToList()
+            : null);
+        if (following is { Count: > 1 })
+        {
+            await LoadAttributesAheadAsync(dir, following, 0, cancellationToken).ConfigureAwait(false);
+            node = _inodes.FindChild(dir, node.Name) ?? node;
+            if (AttributesKnown(node))
+            {
+                return node;
+            }
+        }
+
+        return await LoadAttributesAsync(dir, node, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a directory's marker (its stored mode, owner and times); without one it is an implicit directory.</summary>
+    private async ValueTask LoadMarkerAsync(Node directory, CancellationToken cancellationToken)
+    {
+        var marker = await HeadOrNullAsync(DirectoryKey(directory), cancellationToken).ConfigureAwait(false);
+        if (marker is null)
+        {
+            directory.ImplicitDirectory = true;
+        }
+        else
+        {
+            directory.Object = ObjectState.FromInfo(marker);
+        }
     }
 
     private Node NodeFromListing(Node dir, ListedChild child)
@@ -246,7 +334,14 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
         }
     }
 
-    private EntryReply Entry(Node node) => new(Attributes(node), _options.EntryTimeout, _options.AttrTimeout);
+    /// <summary>
+    /// The reply for a lookup or a readdirplus entry. Attributes that are only a listing's guesses (readdirplus of a
+    /// directory not looked up yet) get no cache time, so the kernel looks the name up (and learns the stored ones)
+    /// before it uses them: otherwise a 0600 file would be shown, and permission-checked, as the mount's default mode.
+    /// </summary>
+    private EntryReply Entry(Node node) => AttributesKnown(node)
+        ? new(Attributes(node), _options.EntryTimeout, _options.AttrTimeout)
+        : new(Attributes(node), TimeSpan.Zero, TimeSpan.Zero);
 
     /// <summary>The attributes the kernel sees: stored POSIX metadata where known, else the mount's defaults.</summary>
     private FileAttributes Attributes(Node node)

@@ -117,7 +117,14 @@ public sealed record FsStats
 }
 
 /// <summary>One directory entry produced by readdir.</summary>
-public readonly record struct DirectoryEntry(string Name, long Inode, FileKind Kind, long NextOffset);
+public readonly record struct DirectoryEntry(string Name, long Inode, FileKind Kind, long NextOffset)
+{
+    /// <summary>
+    /// The kind is a listing's guess (a listing cannot tell a symlink from a file). A host that can report an unknown
+    /// type (DT_UNKNOWN) should, so that programs such as find stat the name instead of trusting <see cref="Kind"/>.
+    /// </summary>
+    public bool KindGuessed { get; init; }
+}
 
 /// <summary>
 /// Receives directory entries during readdir. <see cref="TryAdd"/> returns false when the reply buffer is full;

@@ -59,6 +59,9 @@ internal sealed class Node
     /// <summary>The target of a symlink, once known.</summary>
     public string? SymlinkTarget { get; set; }
 
+    /// <summary>A directory whose marker object was looked for and not found (a bare prefix): its attributes are the defaults.</summary>
+    public bool ImplicitDirectory { get; set; }
+
     /// <summary>Listing cache of a directory.</summary>
     public DirectoryListing? Listing { get; set; }
 

@@ -58,6 +58,15 @@ public sealed class FaultInjectingObjectStore : IObjectStore
     public FaultInjectingObjectStore FailPart(int partNumber, ObjectStoreErrorKind kind, int times = 1)
         => Add(new Fault(ObjectStoreOperation.UploadPart, times, kind, $"injected {kind} fault on part {partNumber}", partNumber, truncateTo: null));
 
+    /// <summary>Drops every scripted fault not delivered yet (the store "heals"); latency settings stay.</summary>
+    public void ClearFaults()
+    {
+        lock (_lock)
+        {
+            _faults.Clear();
+        }
+    }
+
     /// <summary>The next <paramref name="times"/> CompleteMultipartUpload calls fail with <paramref name="kind"/>.</summary>
     public FaultInjectingObjectStore FailComplete(ObjectStoreErrorKind kind, int times = 1)
         => FailNext(ObjectStoreOperation.CompleteMultipartUpload, times, kind);
