@@ -4,12 +4,20 @@ namespace S3Fs.Benchmarks;
 
 internal static class Program
 {
-    /// <summary>BenchmarkDotNet benchmarks; <c>content-rgw [MiB]</c> runs the RGW throughput harness instead.</summary>
+    /// <summary>
+    /// BenchmarkDotNet benchmarks; <c>content-rgw [MiB]</c> runs the RGW throughput harness instead, and
+    /// <c>direct &lt;op&gt;</c> the direct S3 client of scripts/bench.sh.
+    /// </summary>
     public static async Task<int> Main(string[] args)
     {
         if (args is ["content-rgw", ..])
         {
             return await Content.ContentThroughput.RunAsync(args[1..]);
+        }
+
+        if (args is ["direct", ..])
+        {
+            return await Direct.DirectClient.RunAsync(args[1..]);
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
