@@ -285,4 +285,41 @@ public class FileReaderTests
         Assert.Equal(1, h.Counting.Count(ObjectStoreOperation.GetRange));
         Assert.All(results, r => Assert.Equal(results[0], r));
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ReadAsync_TwoFilesThroughATinyCache_RecycledBuffersNeverMixTheirBytes(bool encrypted)
+    {
+        // Six cached blocks for two files read in turns: nearly every fetch reuses a response buffer and evicted
+        // block buffers of the other file (including its short last block), so stale bytes would show.
+        await using var h = new ContentHarness(encrypted, Block, configure: o => o with
+        {
+            CacheSize = 6 * Block,
+            ReadAheadBudget = 3 * Block,
+            MinReadRequest = 2 * Block,
+            MaxReadRequest = 3 * Block,
+            MaxReadAhead = 3 * Block,
+        });
+        var a = ContentHarness.Random(MiB + 1000, 21);
+        var b = ContentHarness.Random((10 * Block) + 7, 22);
+        await h.CreateAsync("a", a, chunk: MiB);
+        await h.CreateAsync("b", b, chunk: MiB);
+        h.Remount();
+        await using var fa = await h.OpenAsync("a");
+        await using var fb = await h.OpenAsync("b");
+        using var ra = fa.CreateReader();
+        using var rb = fb.CreateReader();
+        var random = new Random(23);
+        for (var i = 0; i < 200; i++)
+        {
+            var (reader, data) = i % 2 == 0 ? (ra, a) : (rb, b);
+            var offset = i % 10 == 9 ? data.Length - 3000 : random.Next(data.Length - 1);
+            var buffer = new byte[Math.Min(random.Next(1, 3 * Block), data.Length - offset)];
+            Assert.Equal(buffer.Length, await reader.ReadAsync(offset, buffer, CancellationToken.None));
+            Assert.True(buffer.AsSpan().SequenceEqual(data.AsSpan(offset, buffer.Length)), $"read {i} at {offset}");
+        }
+
+        Assert.True(h.Content.Cache.Evictions > 100);
+    }
 }

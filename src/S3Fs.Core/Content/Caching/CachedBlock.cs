@@ -13,12 +13,15 @@ internal readonly record struct BlockKey(ObjectVersion Version, long Index);
 /// </summary>
 internal sealed class CachedBlock
 {
+    private readonly ArrayPool<byte> _pool;
     private byte[]? _buffer;
     private int _references = 1;
 
-    public CachedBlock(int length)
+    /// <summary>A block of <paramref name="length"/> bytes in a buffer of <paramref name="pool"/> (default: the shared pool).</summary>
+    public CachedBlock(int length, ArrayPool<byte>? pool = null)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+        _pool = pool ?? ArrayPool<byte>.Shared;
+        _buffer = _pool.Rent(Math.Max(1, length));
         Length = length;
     }
 
@@ -46,7 +49,7 @@ internal sealed class CachedBlock
             if (buffer is not null)
             {
                 Array.Clear(buffer, 0, Length);
-                ArrayPool<byte>.Shared.Return(buffer);
+                _pool.Return(buffer);
             }
         }
     }

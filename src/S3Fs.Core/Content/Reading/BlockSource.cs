@@ -285,7 +285,7 @@ internal sealed partial class BlockSource
         var length = (int)Format.StoredLengthOf(first, end, PlainSize);
         var version = Version;
         await _s.Fetches.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+        var buffer = _s.FetchBuffers.Rent(Math.Max(1, length));
         try
         {
             if (length > 0)
@@ -310,7 +310,7 @@ internal sealed partial class BlockSource
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _s.FetchBuffers.Return(buffer);
             _s.Fetches.Release();
         }
     }
@@ -318,7 +318,7 @@ internal sealed partial class BlockSource
     /// <summary>Opens one stored block into a new cached block; only an authenticated block is cached or copied out.</summary>
     private void OpenIntoCache(long index, ReadOnlySpan<byte> stored, Demand? demand)
     {
-        var block = new CachedBlock(Format.PlainLengthOf(index, PlainSize));
+        var block = new CachedBlock(Format.PlainLengthOf(index, PlainSize), _s.BlockBuffers);
         try
         {
             Format.Open(index, index == BlockCount - 1, stored, block.WritableSpan, Version.Key);
