@@ -186,6 +186,10 @@ public sealed class InProcessMount : IAsyncDisposable
     /// <summary>S3ObjectStore for the RGW, credentials from the test environment, optionally wrapped.</summary>
     private sealed class Services(RgwEnvironment env, Func<IObjectStore, IObjectStore>? wrap, List<IDisposable> wrapped) : IServiceFactory
     {
+        public S3Fs.Cli.Diagnostics.KmsCallCounter KmsCalls { get; } = new();
+
+        public ILoggerFactory Logging { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+
         public async ValueTask<IObjectStore> CreateStoreAsync(ConnectionSettings connection, OptionSet options, bool forWriting, CancellationToken cancellationToken)
         {
             var store = new S3ObjectStore(AwsServiceFactory.ToStoreOptions(connection) with

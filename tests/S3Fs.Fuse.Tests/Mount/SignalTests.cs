@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using S3Fs.Core.Storage;
 using S3Fs.Testing.Storage;
 
 namespace S3Fs.Fuse.Tests.Mount;
