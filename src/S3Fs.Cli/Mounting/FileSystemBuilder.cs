@@ -43,6 +43,7 @@ internal static class FileSystemBuilder
                 FileMode = settings.FileMode ?? (Convert.ToUInt32("666", 8) & ~settings.Umask),
                 DirectoryMode = settings.DirMode ?? (Convert.ToUInt32("777", 8) & ~settings.Umask),
                 ReadOnly = settings.ReadOnly,
+                AttributesFromListings = settings.AttributesFromListings,
             },
             logging.CreateLogger("S3Fs.FileSystem"));
         return new MountedFileSystem { Volume = volume, Content = content, FileSystem = fs };

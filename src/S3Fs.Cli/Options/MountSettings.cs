@@ -7,6 +7,9 @@ internal sealed record MountSettings
 
     public bool AllowOther { get; init; }
 
+    /// <summary>Listed names show the listing's attributes instead of each one's stored attributes (option 'attributes').</summary>
+    public bool AttributesFromListings { get; init; } = true;
+
     public uint Uid { get; init; }
 
     public uint Gid { get; init; }
@@ -44,6 +47,16 @@ internal sealed record MountSettings
             }
         }
 
+        var allowOther = options.GetBoolean("allow_other") ?? false;
+        var attributes = options.GetText("attributes");
+        if (allowOther && attributes == "listing")
+        {
+            errors.Add(new OptionError(
+                options.SourceOf("attributes")!.Value,
+                "attributes = listing cannot be combined with allow_other: other users would be permission-checked against the default mode instead of each file's own",
+                "remove 'attributes' (allow_other reads exact attributes) or set attributes = exact"));
+        }
+
         if (errors.Count > 0)
         {
             throw new OptionsException(errors);
@@ -52,7 +65,13 @@ internal sealed record MountSettings
         return new MountSettings
         {
             ReadOnly = options.GetBoolean("read_only") ?? false,
-            AllowOther = options.GetBoolean("allow_other") ?? false,
+            AllowOther = allowOther,
+            AttributesFromListings = attributes switch
+            {
+                "exact" => false,
+                "listing" => true,
+                _ => !allowOther,
+            },
             Uid = (uint?)uidValue ?? uid,
             Gid = (uint?)gidValue ?? gid,
             Umask = options.GetOctal("umask") ?? Convert.ToUInt32("022", 8),

@@ -160,6 +160,12 @@ internal static class OptionSchema
             Default = "false",
             Example = "true",
         },
+        new("attributes", OptionKind.Choice, "Where the mode, owner and times of names seen in a listing come from. 'listing': from the listing (size, type, last-modified time, and the mount's default mode and owner), so a cold 'ls -l' costs one listing request per 1,000 names and no request per name; a mode, owner or time set with chmod, chown or touch is shown once the name is looked up directly. 'exact': each name's stored attributes are read first (one HEAD per name, in parallel), as multi-user mounts need for permission checks. Names a listing cannot type (1 to 4095-byte objects may be symlinks) are always read.")
+        {
+            Choices = ["listing", "exact"],
+            Default = "listing (exact with allow_other)",
+            Example = "exact",
+        },
         new("uid", OptionKind.Integer, "Owner shown for files and folders whose object carries no 'uid' attribute.")
         {
             Default = "the user running s3cfs",

@@ -77,7 +77,8 @@ public sealed partial class S3FileSystem
                     // A file or symlink is only a guess unless this version's metadata was read (or it was made here).
                     var confirmed = known is not null && AttributesKnown(known) && (known.Content is not null || known.Object is null || known.Object.ETag == child.ETag);
                     var kind = confirmed ? known!.Kind : child.Kind;
-                    var entry = new DirectoryEntry(name, ino, kind, i + 1) { KindGuessed = kind != FileKind.Directory && !confirmed };
+                    var typedByListing = TypedByListing(child.Kind, child.ObjectSize);
+                    var entry = new DirectoryEntry(name, ino, kind, i + 1) { KindGuessed = kind != FileKind.Directory && !confirmed && !typedByListing };
                     if (!sink.TryAdd(entry, null))
                     {
                         return;
@@ -87,7 +88,7 @@ public sealed partial class S3FileSystem
                 }
 
                 var node = NodeFromListing(h.Node, child);
-                if (!AttributesKnown(node) && i >= loadedUpTo)
+                if (!AttributesSettled(node) && i >= loadedUpTo)
                 {
                     loadedUpTo = i + AttributesAhead;
                     await LoadAttributesAheadAsync(h.Node, entries, i, cancellationToken).ConfigureAwait(false);
@@ -121,7 +122,7 @@ public sealed partial class S3FileSystem
         var unknown = new List<Node>();
         for (var i = from; i < entries.Count && i < from + AttributesAhead; i++)
         {
-            if (entries[i].Child is { } child && NodeFromListing(dir, child) is var node && !AttributesKnown(node))
+            if (entries[i].Child is { } child && NodeFromListing(dir, child) is var node && !AttributesSettled(node))
             {
                 unknown.Add(node);
             }

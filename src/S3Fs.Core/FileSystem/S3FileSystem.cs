@@ -89,7 +89,7 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
             CheckName(name);
             var node = await ResolveChildAsync(dir, name, cancellationToken).ConfigureAwait(false)
                 ?? throw FsException.NotFound($"'{name}'");
-            if (!AttributesKnown(node))
+            if (!AttributesSettled(node))
             {
                 node = await LoadAttributesForLookupAsync(dir, node, cancellationToken).ConfigureAwait(false)
                     ?? throw FsException.NotFound($"'{name}'");
@@ -111,13 +111,13 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
         try
         {
             var node = _inodes.Get(inode);
-            if (node.Kind != FileKind.Directory && node.Object is { Metadata: null } && node.Content is null && !node.Unlinked)
+            if (node.Kind != FileKind.Directory && node.Object is { Metadata: null } && node.Content is null && !node.Unlinked && !AttributesSettled(node))
             {
                 // Attributes so far came from a listing; a getattr after the kernel's cache expired is the moment
                 // to learn the stored mode, owner and times (one HEAD, then cached with the ETag).
                 await RefreshFromHeadAsync(node, cancellationToken).ConfigureAwait(false);
             }
-            else if (node.Kind == FileKind.Directory && !AttributesKnown(node) && !node.Unlinked)
+            else if (node.Kind == FileKind.Directory && !AttributesSettled(node) && !node.Unlinked)
             {
                 await LoadMarkerAsync(node, cancellationToken).ConfigureAwait(false);
             }
@@ -225,6 +225,21 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
         };
 
     /// <summary>
+    /// Whether a node's attributes may be handed to the kernel as they are: the stored ones, or, with
+    /// <see cref="FileSystemOptions.AttributesFromListings"/>, a listed file's when the listing leaves no doubt about its
+    /// type. Directories always need their marker read (a chmod 700 on a directory is worth one HEAD per directory).
+    /// </summary>
+    private bool AttributesSettled(Node node) => AttributesKnown(node) || TypedByListing(node.Kind, node.Object?.ObjectSize ?? 0);
+
+    /// <summary>
+    /// With <see cref="FileSystemOptions.AttributesFromListings"/>: whether a listed file object can be shown with the
+    /// listing's attributes. Not when it could be a symlink: a link's target (1 to 4095 bytes, encrypted like any content
+    /// in an encrypting volume) is its content, and only its metadata says it is a link.
+    /// </summary>
+    private bool TypedByListing(FileKind kind, long objectSize) =>
+        _options.AttributesFromListings && kind == FileKind.RegularFile && _content.SizeOf(objectSize, null) is 0 or >= 4096;
+
+    /// <summary>
     /// Learns the stored attributes of a name seen only in a listing before the kernel caches them: one HEAD of the
     /// object (which may reveal a symlink: a node of that kind then replaces the guess), or of a directory's marker.
     /// Null when the object is gone.
@@ -260,7 +275,7 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
         {
             await LoadAttributesAheadAsync(dir, following, 0, cancellationToken).ConfigureAwait(false);
             node = _inodes.FindChild(dir, node.Name) ?? node;
-            if (AttributesKnown(node))
+            if (AttributesSettled(node))
             {
                 return node;
             }
@@ -339,7 +354,7 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
     /// directory not looked up yet) get no cache time, so the kernel looks the name up (and learns the stored ones)
     /// before it uses them: otherwise a 0600 file would be shown, and permission-checked, as the mount's default mode.
     /// </summary>
-    private EntryReply Entry(Node node) => AttributesKnown(node)
+    private EntryReply Entry(Node node) => AttributesSettled(node)
         ? new(Attributes(node), _options.EntryTimeout, _options.AttrTimeout)
         : new(Attributes(node), TimeSpan.Zero, TimeSpan.Zero);
 

@@ -84,7 +84,9 @@ public sealed class ShellToolTests
     [Fact]
     public async Task Tar_CreateInMountAndExtractIntoMount_TreesMatchWithTimesAndModes()
     {
-        await using var s = await ShellScenario.StartAsync("tar");
+        // After the remount tar walks the tree by listing it: 'exact' makes the listed names show their stored times
+        // and modes (the default 'listing' shows upload times and default modes for files of 4 KiB and more).
+        await using var s = await ShellScenario.StartAsync("tar", extraOptions: "attributes = exact");
         await s.InLocalAsync(SourceTreeScript);
         await s.InMountAsync("""
             tar -C "$L/src" -cf archive.tar .
@@ -170,7 +172,7 @@ public sealed class ShellToolTests
     [Fact]
     public async Task LnChmodTouch_LinksModesAndTimes_SurviveRemount()
     {
-        await using var s = await ShellScenario.StartAsync("attrs");
+        await using var s = await ShellScenario.StartAsync("attrs", extraOptions: "attributes = exact");
         const string Script = """
             mkdir dir
             echo "S3CFS-E2E-MARKER link target" > target.txt
@@ -207,16 +209,19 @@ public sealed class ShellToolTests
     [Fact]
     public async Task LsL_FirstListingAfterRemount_ShowsStoredTypesModesOwnersAndTimes()
     {
-        await using var s = await ShellScenario.StartAsync("ls-after-remount");
+        // 'exact' reads every listed name's stored attributes, whatever its size (5000-byte files would otherwise
+        // show the listing's attributes: see LsL_ListingAttributes_NoHeadPerFile).
+        await using var s = await ShellScenario.StartAsync("ls-after-remount", extraOptions: "attributes = exact");
         const string Script = """
             mkdir -p d/private-dir d/open-dir
             echo "S3CFS-E2E-MARKER private file" > d/private
             echo "S3CFS-E2E-MARKER shared file" > d/shared
+            for i in 1 2 3; do (echo "S3CFS-E2E-MARKER big file"; head -c 5000 /dev/zero) > d/big$i; done
             ln -s shared d/link
-            chmod 600 d/private
+            chmod 600 d/private d/big1
             chmod 700 d/private-dir
-            chown 1234:5678 d/shared
-            touch -d '2001-02-03 04:05:06' d/private d/shared
+            chown 1234:5678 d/shared d/big2
+            touch -d '2001-02-03 04:05:06' d/private d/shared d/big3
             """;
         await s.InLocalAsync("mkdir ref && cd ref && " + Script);
         await s.InMountAsync(Script);
@@ -229,6 +234,52 @@ public sealed class ShellToolTests
         // The very first access after the mount is a listing (readdirplus), not a lookup of each name.
         Assert.Equal(expected, await s.InMountAsync(LsL));
         Assert.Equal(expected, await s.InMountAsync(LsL));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task LsL_ListingAttributes_NoHeadPerFile(bool encrypted)
+    {
+        // The default 'attributes = listing': a cold ls -l costs the listing, not a HEAD per name. Files of 4096 bytes
+        // or more and empty files are typed by the listing; small objects (maybe symlinks) and directories are read.
+        await using var s = await ShellScenario.StartAsync("ls-listing-attrs", encrypted);
+        await s.InMountAsync("""
+            mkdir -p d/sub
+            for i in $(seq -w 1 40); do (echo "S3CFS-E2E-MARKER file $i"; head -c 5000 /dev/zero) > d/f$i; done
+            : > d/empty
+            echo "S3CFS-E2E-MARKER tiny" > d/tiny
+            ln -s f01 d/link
+            chmod 600 d/f01
+            """);
+        await s.RemountAsync();
+
+        var before = await HeadsAsync(s);
+        var listing = await s.InMountAsync("ls -l d | awk 'NR > 1 { print substr($1, 1, 1), $5, $NF }'");
+        var heads = await HeadsAsync(s) - before;
+
+        var lines = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(44, lines.Length);
+        Assert.Equal(40, lines.Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, "^- 5025 f[0-9]{2}$")));
+        Assert.Contains("- 0 empty", lines);
+        Assert.Contains("- 22 tiny", lines);
+        Assert.Contains("l 3 f01", lines); // ls prints "link -> f01"
+        Assert.Contains("d 4096 sub", lines);
+
+        // tiny and link (maybe symlinks), perhaps the markers of d and d/sub: not one per file.
+        Assert.True(heads is >= 2 and <= 5, $"ls -l of 44 names sent {heads} HEADs\n{listing}");
+
+        // A name looked up directly (not first seen in a listing) shows its stored attributes.
+        await s.RemountAsync();
+        Assert.Equal("600\n", await s.InMountAsync("stat -c %a d/f01"));
+    }
+
+    private static async Task<long> HeadsAsync(ShellScenario s)
+    {
+        var result = await s.Mount.S3cfsAsync("stats", s.Mnt, "--json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(result.StdOut);
+        return json.RootElement.GetProperty("s3_requests").TryGetProperty("Head", out var h) ? h.GetInt64() : 0;
     }
 
     [Fact]
