@@ -192,6 +192,7 @@ typedef struct s3fs_session_config {
     int32_t default_permissions;
     int32_t read_only;
     int32_t debug;
+    int32_t readdirplus_always;  /* 1: every readdir is a readdirplus (no FUSE_CAP_READDIRPLUS_AUTO) */
     uint32_t max_io;             /* max_write = max_read = max_readahead, bytes (<= 1 MiB on libfuse 3.x) */
     uint32_t max_background;     /* 0 = kernel default */
     s3fs_dispatch_fn dispatch;

@@ -20,6 +20,7 @@ struct s3fs_fuse_session {
     char *mountpoint;        /* copy of what was mounted, for s3fs_fuse_session_request_unmount */
     uint32_t max_io;
     uint32_t max_background;
+    int32_t readdirplus_always;
     uint64_t init_unique;            /* INIT request id until its reply was written (s3fs_fuse_io.c) */
     int32_t kernel_parallel_dirops;  /* the kernel offered FUSE_PARALLEL_DIROPS */
 };

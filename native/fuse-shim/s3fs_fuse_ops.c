@@ -48,6 +48,11 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
        file sizes, mtimes and write timing (see README: "Connection settings"). Both stay off. */
     unsigned refused = FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE
                        | FUSE_CAP_WRITEBACK_CACHE;
+    /* READDIRPLUS_AUTO makes the kernel use readdirplus only for the first chunk of a directory and after lookups:
+       ls -l then reads most entries without attributes and looks each name up afterwards. When attributes cost
+       nothing to produce (they come from the listing), every readdir is a readdirplus instead. */
+    if (s->readdirplus_always)
+        refused |= FUSE_CAP_READDIRPLUS_AUTO;
     conn->want = (conn->want | (wanted & conn->capable)) & ~refused;
     /* libfuse has already capped max_write at its receive buffer (256 pages); never raise it past that. */
     if (s->max_io < conn->max_write)

@@ -119,6 +119,7 @@ s3fs_fuse_session *s3fs_fuse_session_new(const s3fs_session_config *config)
         s->user = config->user;
         s->max_io = config->max_io;
         s->max_background = config->max_background;
+        s->readdirplus_always = config->readdirplus_always;
         s->se = fuse_session_new(&args, &s3fs_fuse_ops, sizeof(s3fs_fuse_ops), s);
         ok = s->se != NULL;
     } else {

@@ -48,6 +48,13 @@ public sealed record FuseMountOptions
     /// </summary>
     public int MaxInFlightRequests { get; init; } = 128;
 
+    /// <summary>
+    /// Every readdir is a readdirplus (entries with attributes), instead of the kernel's adaptive choice, which sends
+    /// attributes only for a directory's first chunk and after lookups, so <c>ls -l</c> of a large directory looks up
+    /// nearly every name one request at a time. Right when the filesystem produces attributes without extra cost.
+    /// </summary>
+    public bool ReaddirPlusAlways { get; init; }
+
     /// <summary>Kernel limit on concurrent background requests (readahead, async direct I/O); 0 keeps the kernel default (12).</summary>
     public int MaxBackground { get; init; }
 

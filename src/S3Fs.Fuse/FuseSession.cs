@@ -221,6 +221,7 @@ public sealed class FuseSession : IAsyncDisposable, IDisposable
                 default_permissions = options.DefaultPermissions ? 1 : 0,
                 read_only = options.ReadOnly ? 1 : 0,
                 debug = options.Debug ? 1 : 0,
+                readdirplus_always = options.ReaddirPlusAlways ? 1 : 0,
                 max_io = FuseMountOptions.MaxIoSize,
                 max_background = (uint)options.MaxBackground,
                 dispatch = &FuseCallbacks.Dispatch,

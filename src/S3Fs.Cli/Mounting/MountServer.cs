@@ -129,6 +129,10 @@ internal sealed partial class MountServer(
         AllowOther = settings.AllowOther,
         ReadOnly = settings.ReadOnly,
         DefaultPermissions = true,
+
+        // With listing attributes, readdirplus entries cost no request: send them for every chunk (ls -l of 10,000
+        // names is then readdir requests only). With exact attributes each costs a HEAD: keep the kernel's choice.
+        ReaddirPlusAlways = settings.AttributesFromListings,
     };
 
     /// <summary>Waits for the unmount, then makes sure nothing unconfirmed is left; true when everything is stored.</summary>

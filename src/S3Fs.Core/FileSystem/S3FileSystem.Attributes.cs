@@ -10,8 +10,11 @@ namespace S3Fs.Core.FileSystem;
 /// </summary>
 public sealed partial class S3FileSystem
 {
-    /// <summary>Linux lets unprivileged users set xattrs only in the user namespace; we store nothing else.</summary>
-    private const string UserXAttrPrefix = "user.";
+    /// <summary>
+    /// The only extended-attribute namespace stored (in user metadata; Linux lets unprivileged users set xattrs only
+    /// there): every other name has no value.
+    /// </summary>
+    public const string UserXAttrPrefix = "user.";
 
     public async ValueTask<FileAttributes> SetAttrAsync(long inode, SetAttrRequest request, ulong? handle, RequestContext context, CancellationToken cancellationToken)
     {

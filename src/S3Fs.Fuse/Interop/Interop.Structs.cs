@@ -137,6 +137,7 @@ internal static partial class Interop
             public int default_permissions;
             public int read_only;
             public int debug;
+            public int readdirplus_always;
             public uint max_io;
             public uint max_background;
             public delegate* unmanaged[Cdecl]<s3fs_request*, void> dispatch;

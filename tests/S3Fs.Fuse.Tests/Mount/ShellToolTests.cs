@@ -222,6 +222,7 @@ public sealed class ShellToolTests
             chmod 700 d/private-dir
             chown 1234:5678 d/shared d/big2
             touch -d '2001-02-03 04:05:06' d/private d/shared d/big3
+            touch -d '2002-03-04 05:06:07' d/big1 d/big2
             """;
         await s.InLocalAsync("mkdir ref && cd ref && " + Script);
         await s.InMountAsync(Script);
