@@ -44,6 +44,7 @@ class Context:
         self.s3cfs = args.s3cfs
         self.bench_dll = args.bench_dll
         self.cache_size_mib = args.cache_size_mib
+        self.s3cfs_options = [o.strip() for o in args.s3cfs_options.split(",") if o.strip()]
         self.master_key = os.path.join(self.workdir, "master.key")
         subprocess.run([self.s3cfs, "keygen", self.master_key], check=True, capture_output=True)
 
@@ -315,7 +316,7 @@ class Bench:
         self.results["meta"] = {
             "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"), "run_id": self.ctx.run_id,
             "size": self.size, "small_files": a.small_files, "small_size": a.small_size, "ls_entries": a.ls_entries,
-            "fio_seconds": a.fio_seconds, "repeats": a.repeats, "cache_size_mib": a.cache_size_mib,
+            "fio_seconds": a.fio_seconds, "repeats": a.repeats, "cache_size_mib": a.cache_size_mib, "s3cfs_options": a.s3cfs_options,
             "machine": machine(), "contenders": [m.name for m in self.mounts] + (["direct"] if self.with_direct else []),
             "labels": {m.name: m.label for m in self.mounts}, "versions": versions(self.ctx.s3cfs)}
         start = time.monotonic()
@@ -376,6 +377,8 @@ def main():
     p.add_argument("--workloads", default="seq,small,ls,random,overwrite")
     p.add_argument("--repeats", type=int)
     p.add_argument("--cache-size-mib", type=int, default=256)
+    p.add_argument("--s3cfs-options", default="", help="extra options-file lines for both s3cfs mounts, comma-separated "
+                   "key=value (e.g. attributes=listing)")
     p.add_argument("--keep", action="store_true", help="keep the objects and the work directory")
     a = p.parse_args()
     a.only = a.only.split(",")

@@ -145,6 +145,7 @@ class S3cfs(Mount):
         lines = [f"bucket = {self.ctx.bucket}", f"prefix = {self.prefix.rstrip('/')}", f"endpoint = {endpoint}",
                  "checksums = when_required", f"log_file = {self.log}",
                  f"cache_size = {self.ctx.cache_size_mib}MiB"]
+        lines += [o.replace("=", " = ", 1) for o in self.ctx.s3cfs_options]
         lines.append(f"master_key = file:{self.ctx.master_key}" if self.encrypted else "encryption = none")
         with open(conf, "w") as f:
             f.write("# written by scripts/bench\n" + "\n".join(lines) + "\n")

@@ -169,7 +169,8 @@ def render(results):
             f"- Versions: " + "; ".join(f"{k} {v}" for k, v in m["versions"].items()),
             f"- Sizes: {m['size'] // MiB} MiB file, {m['small_files']} × {m['small_size']} B files, "
             f"{m['ls_entries']} entries, fio {m['fio_seconds']} s; {m['repeats']} run(s) each; s3cfs cache_size "
-            f"{m['cache_size_mib']} MiB; run took {m.get('minutes', '?')} min", ""]
+            f"{m['cache_size_mib']} MiB{''.join('; ' + o for o in m.get('s3cfs_options', []))}; "
+            f"run took {m.get('minutes', '?')} min", ""]
     def closes(workload, title):
         close = {n: e.get("close_seconds") for n, e in results.get(workload, {}).items()}
         return {title: lambda n: ", ".join(f"{s:.1f}" for s in close.get(n) or []) or "–"}

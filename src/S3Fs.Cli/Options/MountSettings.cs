@@ -8,7 +8,7 @@ internal sealed record MountSettings
     public bool AllowOther { get; init; }
 
     /// <summary>Listed names show the listing's attributes instead of each one's stored attributes (option 'attributes').</summary>
-    public bool AttributesFromListings { get; init; } = true;
+    public bool AttributesFromListings { get; init; }
 
     public uint Uid { get; init; }
 
@@ -54,7 +54,7 @@ internal sealed record MountSettings
             errors.Add(new OptionError(
                 options.SourceOf("attributes")!.Value,
                 "attributes = listing cannot be combined with allow_other: other users would be permission-checked against the default mode instead of each file's own",
-                "remove 'attributes' (allow_other reads exact attributes) or set attributes = exact"));
+                "remove 'attributes = listing' (the default, exact, is what allow_other needs)"));
         }
 
         if (errors.Count > 0)
@@ -68,9 +68,8 @@ internal sealed record MountSettings
             AllowOther = allowOther,
             AttributesFromListings = attributes switch
             {
-                "exact" => false,
                 "listing" => true,
-                _ => !allowOther,
+                _ => false,
             },
             Uid = (uint?)uidValue ?? uid,
             Gid = (uint?)gidValue ?? gid,

@@ -160,11 +160,11 @@ internal static class OptionSchema
             Default = "false",
             Example = "true",
         },
-        new("attributes", OptionKind.Choice, "Where the mode, owner and times of names seen in a listing come from. 'listing': from the listing (size, type, last-modified time, and the mount's default mode and owner), so a cold 'ls -l' costs one listing request per 1,000 names and no request per name; a mode, owner or time set with chmod, chown or touch is shown once the name is looked up directly. 'exact': each name's stored attributes are read first (one HEAD per name, in parallel), as multi-user mounts need for permission checks. Names a listing cannot type (1 to 4095-byte objects may be symlinks) are always read.")
+        new("attributes", OptionKind.Choice, "Where the mode, owner and times of listed names come from. 'exact': each name's stored attributes are read before they are shown (one HEAD per name per mount, 16 in parallel), so chmod, chown, touch, tar and rsync -a times and modes survive a remount. 'listing': from the listing itself (size, type, last-modified time, and the mount's default mode and owner), so a cold 'ls -l' costs one listing request per 1,000 names and no request per name, but files of 4 KiB or more show their upload time and the default mode after a remount (rsync then copies them again); names a listing cannot type (1 to 4095-byte objects may be symlinks) and directories are still read. Not with allow_other, where other users are permission-checked against each file's mode.")
         {
-            Choices = ["listing", "exact"],
-            Default = "listing (exact with allow_other)",
-            Example = "exact",
+            Choices = ["exact", "listing"],
+            Default = "exact",
+            Example = "listing",
         },
         new("uid", OptionKind.Integer, "Owner shown for files and folders whose object carries no 'uid' attribute.")
         {

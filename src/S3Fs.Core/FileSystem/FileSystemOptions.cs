@@ -39,15 +39,15 @@ public sealed record FileSystemOptions
     public TimeSpan NegativeTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Where the attributes of names first seen in a listing come from. True (the default): from the listing itself:
+    /// Where the attributes of names first seen in a listing come from. True: from the listing itself:
     /// size, type and last-modified time, with the mount's default mode and owner; no HEAD per entry, so a cold
     /// <c>ls -l</c> costs what the listing costs. A mode, owner or time set with chmod, chown or touch is then shown
     /// once the name is looked up directly or changed through this mount, not in a listing. Names a listing cannot
-    /// type (a 1 to 4095-byte object may be a symlink) are still read with a HEAD. False: every name's stored
+    /// type (a 1 to 4095-byte object may be a symlink) are still read with a HEAD. False (the default): every name's stored
     /// attributes are read (one HEAD per name, parallel) before the kernel sees them: exact modes, owners and times,
     /// as multi-user mounts need for permission checks.
     /// </summary>
-    public bool AttributesFromListings { get; init; } = true;
+    public bool AttributesFromListings { get; init; }
 
     /// <summary>Parallel S3 requests for one directory rename or recursive operation.</summary>
     public int MaxParallelCopies { get; init; } = 16;

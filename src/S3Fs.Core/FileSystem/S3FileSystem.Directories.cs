@@ -249,25 +249,50 @@ public sealed partial class S3FileSystem
         }
 
         var children = await _lister.ListAsync(DirectoryKey(dir), dir.IsRoot, cancellationToken).ConfigureAwait(false);
-        return _inodes.WithLock(() =>
+        return InstallListing(dir, now, children);
+    }
+
+    /// <summary>
+    /// A lookup that finds no fresh listing of its directory lists the directory instead of probing the one name
+    /// when the directory fits in one listing page: one request then answers this lookup and every other in the
+    /// directory for the listing TTL (a program opening 1,000 files of a folder by name sends one LIST, not 1,000 HEAD
+    /// and LIST pairs). Null when the directory is larger; it is then not tried again for a listing TTL.
+    /// </summary>
+    private async ValueTask<DirectoryListing?> TryListSmallDirectoryAsync(Node dir, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (_inodes.WithLock(() => dir.LargeDirectoryUntil > now))
+        {
+            return null;
+        }
+
+        var children = await _lister.ListAsync(DirectoryKey(dir), dir.IsRoot, maxPages: 1, cancellationToken).ConfigureAwait(false);
+        if (children is null)
+        {
+            _inodes.WithLock(() => dir.LargeDirectoryUntil = now + _options.ListingTtl);
+            return null;
+        }
+
+        InstallListing(dir, now, children);
+        return _inodes.WithLock(() => dir.Listing);
+    }
+
+    private List<ListedChild> InstallListing(Node dir, DateTimeOffset now, SortedDictionary<string, ListedChild> children) =>
+        _inodes.WithLock(() =>
         {
             // Files created here and not uploaded yet exist only in memory: keep them visible.
-            if (dir.Listing is { } old)
+            foreach (var node in _inodes.NodesWithContent())
             {
-                foreach (var child in old.Children.Values)
+                if (node is { Object: null, Content: not null, Unlinked: false } && node.Parent == dir && !children.ContainsKey(node.Name))
                 {
-                    var node = _inodes.FindChild(dir, child.Name);
-                    if (node is { Object: null, Content: not null, Unlinked: false } && !children.ContainsKey(child.Name))
-                    {
-                        children[child.Name] = child;
-                    }
+                    children[node.Name] = dir.Listing?.Children.GetValueOrDefault(node.Name)
+                        ?? new ListedChild(node.Name, node.Kind, 0, default, node.LocalChangeTime);
                 }
             }
 
             dir.Listing = new DirectoryListing(now, children);
             return children.Values.ToList();
         });
-    }
 
     private void AddToListing(Node dir, ListedChild child) =>
         _inodes.WithLock(() =>

@@ -161,7 +161,8 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
         }
 
         var now = _time.GetUtcNow();
-        var listing = _inodes.WithLock(() => dir.Listing is { } l && l.IsFresh(now, _options.ListingTtl) ? l : null);
+        var listing = _inodes.WithLock(() => dir.Listing is { } l && l.IsFresh(now, _options.ListingTtl) ? l : null)
+            ?? await TryListSmallDirectoryAsync(dir, cancellationToken).ConfigureAwait(false);
         if (listing is not null)
         {
             var child = _inodes.WithLock(() => listing.Children.GetValueOrDefault(name));

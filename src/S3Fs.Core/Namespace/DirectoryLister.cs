@@ -31,12 +31,25 @@ internal sealed partial class DirectoryLister
     }
 
     /// <summary>Lists <paramref name="directoryKey"/> (empty for the bucket root, else ending in '/').</summary>
-    public async ValueTask<SortedDictionary<string, ListedChild>> ListAsync(string directoryKey, bool isVolumeRoot, CancellationToken cancellationToken)
+    public async ValueTask<SortedDictionary<string, ListedChild>> ListAsync(string directoryKey, bool isVolumeRoot, CancellationToken cancellationToken) =>
+        (await ListAsync(directoryKey, isVolumeRoot, int.MaxValue, cancellationToken).ConfigureAwait(false))!;
+
+    /// <summary>
+    /// Lists <paramref name="directoryKey"/> if it fits in <paramref name="maxPages"/> listing pages (1,000 keys each);
+    /// null when it does not (what was read is dropped).
+    /// </summary>
+    public async ValueTask<SortedDictionary<string, ListedChild>?> ListAsync(string directoryKey, bool isVolumeRoot, int maxPages, CancellationToken cancellationToken)
     {
         var children = new SortedDictionary<string, ListedChild>(StringComparer.Ordinal);
         string? token = null;
+        var pages = 0;
         do
         {
+            if (pages++ == maxPages)
+            {
+                return null;
+            }
+
             var page = await _store.ListAsync(new ListRequest(directoryKey) { ContinuationToken = token }, cancellationToken).ConfigureAwait(false);
             foreach (var prefix in page.CommonPrefixes)
             {

@@ -62,6 +62,9 @@ internal sealed class Node
     /// <summary>A directory whose marker object was looked for and not found (a bare prefix): its attributes are the defaults.</summary>
     public bool ImplicitDirectory { get; set; }
 
+    /// <summary>Until when a lookup miss in this directory does not try to list it whole (it was found too large).</summary>
+    public DateTimeOffset LargeDirectoryUntil { get; set; }
+
     /// <summary>Listing cache of a directory.</summary>
     public DirectoryListing? Listing { get; set; }
 

@@ -8,12 +8,12 @@ public class MountSettingsTests
         MountSettings.Bind(OptionSet.Build(OptionsReader.ParseFileText(text, "m.conf"), commandLine.Length == 0 ? [] : OptionsReader.ParseCommandLine(commandLine), "/tmp"));
 
     [Theory]
-    [InlineData("bucket = b1b", true)]
+    [InlineData("bucket = b1b", false)]
     [InlineData("bucket = b1b\nattributes = exact", false)]
     [InlineData("bucket = b1b\nattributes = listing", true)]
     [InlineData("bucket = b1b\nallow_other = true", false)]
     [InlineData("bucket = b1b\nallow_other = true\nattributes = exact", false)]
-    public void Bind_Attributes_ListingUnlessExactOrAllowOther(string text, bool fromListings) =>
+    public void Bind_Attributes_ExactUnlessListing(string text, bool fromListings) =>
         Assert.Equal(fromListings, Bind(text).AttributesFromListings);
 
     [Fact]
@@ -21,7 +21,7 @@ public class MountSettingsTests
     {
         var e = Assert.Throws<OptionsException>(() => Bind("bucket = b1b\nattributes = listing", "allow_other"));
         Assert.Contains("allow_other", e.Message, StringComparison.Ordinal);
-        Assert.Contains("attributes = exact", e.Message, StringComparison.Ordinal);
+        Assert.Contains("attributes = listing", e.Message, StringComparison.Ordinal);
         Assert.Contains("m.conf", e.Message, StringComparison.Ordinal);
     }
 

@@ -209,9 +209,9 @@ public sealed class ShellToolTests
     [Fact]
     public async Task LsL_FirstListingAfterRemount_ShowsStoredTypesModesOwnersAndTimes()
     {
-        // 'exact' reads every listed name's stored attributes, whatever its size (5000-byte files would otherwise
-        // show the listing's attributes: see LsL_ListingAttributes_NoHeadPerFile).
-        await using var s = await ShellScenario.StartAsync("ls-after-remount", extraOptions: "attributes = exact");
+        // The default, 'attributes = exact', reads every listed name's stored attributes, whatever its size (with
+        // 'attributes = listing' 5000-byte files show the listing's: see LsL_ListingAttributes_NoHeadPerFile).
+        await using var s = await ShellScenario.StartAsync("ls-after-remount");
         const string Script = """
             mkdir -p d/private-dir d/open-dir
             echo "S3CFS-E2E-MARKER private file" > d/private
@@ -242,9 +242,9 @@ public sealed class ShellToolTests
     [InlineData(false)]
     public async Task LsL_ListingAttributes_NoHeadPerFile(bool encrypted)
     {
-        // The default 'attributes = listing': a cold ls -l costs the listing, not a HEAD per name. Files of 4096 bytes
-        // or more and empty files are typed by the listing; small objects (maybe symlinks) and directories are read.
-        await using var s = await ShellScenario.StartAsync("ls-listing-attrs", encrypted);
+        // 'attributes = listing': a cold ls -l costs the listing, not a HEAD per name. Files of 4096 bytes or more and
+        // empty files are typed by the listing; small objects (maybe symlinks) and directories are read.
+        await using var s = await ShellScenario.StartAsync("ls-listing-attrs", encrypted, extraOptions: "attributes = listing");
         await s.InMountAsync("""
             mkdir -p d/sub
             for i in $(seq -w 1 40); do (echo "S3CFS-E2E-MARKER file $i"; head -c 5000 /dev/zero) > d/f$i; done
@@ -270,9 +270,9 @@ public sealed class ShellToolTests
         // tiny and link (maybe symlinks), perhaps the markers of d and d/sub: not one per file.
         Assert.True(heads is >= 2 and <= 5, $"ls -l of 44 names sent {heads} HEADs\n{listing}");
 
-        // A name looked up directly (not first seen in a listing) shows its stored attributes.
-        await s.RemountAsync();
-        Assert.Equal("600\n", await s.InMountAsync("stat -c %a d/f01"));
+        // The listing shows the default mode for f01 (stored: 600); a change made through this mount shows at once.
+        Assert.Equal("644 d/f01\n", await s.InMountAsync("stat -c '%a %n' d/f01"));
+        Assert.Equal("640 d/f02\n", await s.InMountAsync("chmod 640 d/f02 && stat -c '%a %n' d/f02"));
     }
 
     private static async Task<long> HeadsAsync(ShellScenario s)
