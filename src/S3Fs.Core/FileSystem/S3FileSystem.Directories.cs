@@ -17,6 +17,12 @@ public sealed partial class S3FileSystem
     /// </summary>
     private const int AttributesAhead = 128;
 
+    /// <summary>
+    /// Listing pages (1,000 keys each) a lookup miss may spend listing its directory whole: two, so that a folder of
+    /// 1,000 files and its marker object (1,001 keys) still qualifies.
+    /// </summary>
+    private const int SmallDirectoryPages = 2;
+
     public ValueTask<OpenReply> OpenDirAsync(long inode, CancellationToken cancellationToken)
     {
         var node = _inodes.Get(inode);
@@ -254,9 +260,9 @@ public sealed partial class S3FileSystem
 
     /// <summary>
     /// A lookup that finds no fresh listing of its directory lists the directory instead of probing the one name
-    /// when the directory fits in one listing page: one request then answers this lookup and every other in the
-    /// directory for the listing TTL (a program opening 1,000 files of a folder by name sends one LIST, not 1,000 HEAD
-    /// and LIST pairs). Null when the directory is larger; it is then not tried again for a listing TTL.
+    /// when the directory fits in <see cref="SmallDirectoryPages"/> listing pages: that answers this lookup and every
+    /// other in the directory for the listing TTL (a program opening 1,000 files of a folder by name sends two LISTs,
+    /// not 1,000 HEAD and LIST pairs). Null when the directory is larger; it is then not tried again for a listing TTL.
     /// </summary>
     private async ValueTask<DirectoryListing?> TryListSmallDirectoryAsync(Node dir, CancellationToken cancellationToken)
     {
@@ -266,7 +272,7 @@ public sealed partial class S3FileSystem
             return null;
         }
 
-        var children = await _lister.ListAsync(DirectoryKey(dir), dir.IsRoot, maxPages: 1, cancellationToken).ConfigureAwait(false);
+        var children = await _lister.ListAsync(DirectoryKey(dir), dir.IsRoot, SmallDirectoryPages, cancellationToken).ConfigureAwait(false);
         if (children is null)
         {
             _inodes.WithLock(() => dir.LargeDirectoryUntil = now + _options.ListingTtl);
