@@ -32,16 +32,7 @@ internal static class ContentThroughput
         var writesOnly = args.Length > 2 && args[2] == "writes";
         var env = await RgwEnvironment.GetAsync();
         var prefix = RgwEnvironment.UniquePrefix("content-throughput");
-        using var s3 = new S3ObjectStore(new S3StoreOptions
-        {
-            Bucket = env.Bucket,
-            Endpoint = env.Endpoint.ToString(),
-            Region = env.Region,
-            PathStyle = true,
-            Credentials = new S3Credentials(env.AccessKeyId, env.SecretAccessKey),
-            Checksums = ChecksumPolicy.WhenRequired,
-            RequestTimeout = TimeSpan.FromMinutes(10),
-        });
+        using var s3 = new S3ObjectStore(RgwStore.Options(env));
         await s3.DetectCapabilitiesAsync(prefix, CancellationToken.None);
         var staging = Path.Combine(Path.GetTempPath(), "s3cfs-throughput", Guid.NewGuid().ToString("N"));
         var data = new byte[size];

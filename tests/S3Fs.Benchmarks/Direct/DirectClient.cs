@@ -52,16 +52,7 @@ internal static class DirectClient
         }
 
         var env = await RgwEnvironment.GetAsync();
-        using var s3 = new S3ObjectStore(new S3StoreOptions
-        {
-            Bucket = env.Bucket,
-            Endpoint = env.Endpoint.ToString(),
-            Region = env.Region,
-            PathStyle = true,
-            Credentials = new S3Credentials(env.AccessKeyId, env.SecretAccessKey),
-            Checksums = ChecksumPolicy.WhenRequired,
-            RequestTimeout = TimeSpan.FromMinutes(10),
-        });
+        using var s3 = new S3ObjectStore(RgwStore.Options(env));
         var ct = CancellationToken.None;
         var result = new Dictionary<string, object> { ["op"] = args[0] };
         switch (args)

@@ -97,17 +97,10 @@ internal static class MaintenanceThroughput
 
     private static async Task<S3ObjectStore> StoreAsync(RgwEnvironment env, string prefix, ServerSideEncryption sse)
     {
-        var store = new S3ObjectStore(new S3StoreOptions
+        var store = new S3ObjectStore(RgwStore.Options(env) with
         {
-            Bucket = env.Bucket,
-            Endpoint = env.Endpoint.ToString(),
-            Region = env.Region,
-            PathStyle = true,
-            Credentials = new S3Credentials(env.AccessKeyId, env.SecretAccessKey),
-            Checksums = ChecksumPolicy.WhenRequired,
             AllowHttpSseC = true, // loopback test server
             ServerSideEncryption = sse,
-            RequestTimeout = TimeSpan.FromMinutes(5),
         });
         await store.DetectCapabilitiesAsync(prefix + ".s3cfs/probe/", CancellationToken.None);
         return store;

@@ -110,7 +110,8 @@ public sealed class TestMount : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(Connections, Device, "abort"), "1");
     }
 
-    private static async Task<bool> FinishesAsync(Task task, TimeSpan timeout)
+    /// <summary>Whether <paramref name="task"/> ends within <paramref name="timeout"/>, successfully or not.</summary>
+    internal static async Task<bool> FinishesAsync(Task task, TimeSpan timeout)
     {
         try
         {

@@ -166,22 +166,7 @@ public sealed class InProcessMount : IAsyncDisposable
         }
     }
 
-    private static async Task<bool> FinishesAsync(Task task, TimeSpan timeout)
-    {
-        try
-        {
-            await task.WaitAsync(timeout);
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
-        catch (Exception)
-        {
-            return true; // ended, with a flush error the test asserts on if it cares
-        }
-    }
+    private static Task<bool> FinishesAsync(Task task, TimeSpan timeout) => TestMount.FinishesAsync(task, timeout);
 
     /// <summary>S3ObjectStore for the RGW, credentials from the test environment, optionally wrapped.</summary>
     private sealed class Services(RgwEnvironment env, Func<IObjectStore, IObjectStore>? wrap, List<IDisposable> wrapped) : IServiceFactory
