@@ -28,7 +28,7 @@ extern "C" {
 #define S3FS_FUSE_API __attribute__((visibility("default")))
 
 /* Bumped on any change to a struct layout or function signature below. */
-#define S3FS_FUSE_ABI_VERSION 1
+#define S3FS_FUSE_ABI_VERSION 2
 
 /* Opcodes carried in s3fs_request.opcode. Values are part of the ABI. */
 #define S3FS_OP_INIT          1  /* data -> s3fs_init_info; no reply (req is NULL) */
