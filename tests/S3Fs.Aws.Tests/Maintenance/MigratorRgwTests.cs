@@ -1,3 +1,4 @@
+using S3Fs.Testing.Storage;
 using System.Security.Cryptography;
 using S3Fs.Core.Maintenance;
 using S3Fs.Core.Storage;
@@ -68,13 +69,16 @@ public sealed class MigratorRgwTests : IAsyncLifetime
         await PutPlainAsync("busy", size, 3);
         var gets = 0;
         var lastGet = size > 8 * MiB ? 2 : 1;
-        var racing = new AfterGetStore(_h.Store, async () =>
+        var racing = new InterceptingObjectStore(_h.Store)
         {
-            if (Interlocked.Increment(ref gets) == lastGet)
+            AfterGet = async _ =>
             {
-                await PutPlainAsync("busy", 50, 4);
-            }
-        });
+                if (Interlocked.Increment(ref gets) == lastGet)
+                {
+                    await PutPlainAsync("busy", 50, 4);
+                }
+            },
+        };
         using var migrator = new Migrator(racing, MaintenanceRgwHarness.Ciphers(_key));
         var observer = new RecordingObserver();
 
@@ -84,34 +88,5 @@ public sealed class MigratorRgwTests : IAsyncLifetime
         var head = await _h.Store.HeadAsync(new HeadRequest(_h.Prefix + "busy"), CancellationToken.None);
         Assert.Equal(50, head.Size);
         Assert.False(EnvelopeCodec.HasEnvelope(head.Metadata.UserMetadata));
-    }
-
-    /// <summary>Runs a concurrent writer after each ranged GET returns.</summary>
-    private sealed class AfterGetStore(IObjectStore inner, Func<Task> afterGet) : IObjectStore
-    {
-        public string Bucket => inner.Bucket;
-
-        public ObjectStoreCapabilities Capabilities => inner.Capabilities;
-
-        public ValueTask<ObjectInfo> HeadAsync(HeadRequest request, CancellationToken cancellationToken) => inner.HeadAsync(request, cancellationToken);
-
-        public async ValueTask<GetRangeResult> GetRangeAsync(GetRangeRequest request, Memory<byte> destination, CancellationToken cancellationToken)
-        {
-            var result = await inner.GetRangeAsync(request, destination, cancellationToken);
-            await afterGet();
-            return result;
-        }
-
-        public ValueTask<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken) => inner.PutAsync(request, cancellationToken);
-
-        public ValueTask<IMultipartUpload> StartMultipartUploadAsync(MultipartUploadRequest request, CancellationToken cancellationToken) => inner.StartMultipartUploadAsync(request, cancellationToken);
-
-        public ValueTask<PutResult> CopyAsync(CopyRequest request, CancellationToken cancellationToken) => inner.CopyAsync(request, cancellationToken);
-
-        public ValueTask<ListPage> ListAsync(ListRequest request, CancellationToken cancellationToken) => inner.ListAsync(request, cancellationToken);
-
-        public ValueTask DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
-
-        public ValueTask<DeleteResult> DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) => inner.DeleteManyAsync(keys, cancellationToken);
     }
 }

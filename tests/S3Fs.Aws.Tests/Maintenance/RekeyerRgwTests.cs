@@ -1,3 +1,4 @@
+using S3Fs.Testing.Storage;
 using System.Security.Cryptography;
 using S3Fs.Core.Maintenance;
 using S3Fs.Core.Storage;
@@ -116,47 +117,23 @@ public sealed class RekeyerRgwTests : IAsyncLifetime
     public async Task Rekey_ObjectRewrittenBetweenReadAndCopy_IsNotOverwritten()
     {
         await _h.PutEncryptedAsync(_h.Store, MaintenanceRgwHarness.Ciphers(_a), "busy", 1000, 1);
-        var racing = new RacingStore(_h.Store, async () => await _h.PutEncryptedAsync(_h.Store, MaintenanceRgwHarness.Ciphers(_a), "busy", 2000, 2));
+        var raced = 0;
+        var racing = new InterceptingObjectStore(_h.Store)
+        {
+            // Once, right after the first HEAD: between the task's read and its copy.
+            AfterHead = async _ =>
+            {
+                if (Interlocked.Exchange(ref raced, 1) == 0)
+                {
+                    await _h.PutEncryptedAsync(_h.Store, MaintenanceRgwHarness.Ciphers(_a), "busy", 2000, 2);
+                }
+            },
+        };
         var observer = new RecordingObserver();
 
         await _h.RunAsync(racing, new Rekeyer(racing, new RekeyOptions { Ciphers = MaintenanceRgwHarness.Ciphers(_b, _a) }), observer);
 
         Assert.Equal(OutcomeKind.Error, observer.For("busy").Kind);
         Assert.Equal(Storage.Rgw.RandomBytes(2000, 2), await _h.ReadAsync(_h.Store, MaintenanceRgwHarness.Ciphers(_a), "busy"));
-    }
-
-    /// <summary>Runs a concurrent writer once, right after the first HEAD (between the task's read and its copy).</summary>
-    private sealed class RacingStore(IObjectStore inner, Func<Task> writer) : IObjectStore
-    {
-        private int _raced;
-
-        public string Bucket => inner.Bucket;
-
-        public ObjectStoreCapabilities Capabilities => inner.Capabilities;
-
-        public async ValueTask<ObjectInfo> HeadAsync(HeadRequest request, CancellationToken cancellationToken)
-        {
-            var info = await inner.HeadAsync(request, cancellationToken);
-            if (Interlocked.Exchange(ref _raced, 1) == 0)
-            {
-                await writer();
-            }
-
-            return info;
-        }
-
-        public ValueTask<GetRangeResult> GetRangeAsync(GetRangeRequest request, Memory<byte> destination, CancellationToken cancellationToken) => inner.GetRangeAsync(request, destination, cancellationToken);
-
-        public ValueTask<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken) => inner.PutAsync(request, cancellationToken);
-
-        public ValueTask<IMultipartUpload> StartMultipartUploadAsync(MultipartUploadRequest request, CancellationToken cancellationToken) => inner.StartMultipartUploadAsync(request, cancellationToken);
-
-        public ValueTask<PutResult> CopyAsync(CopyRequest request, CancellationToken cancellationToken) => inner.CopyAsync(request, cancellationToken);
-
-        public ValueTask<ListPage> ListAsync(ListRequest request, CancellationToken cancellationToken) => inner.ListAsync(request, cancellationToken);
-
-        public ValueTask DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
-
-        public ValueTask<DeleteResult> DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) => inner.DeleteManyAsync(keys, cancellationToken);
     }
 }

@@ -1,3 +1,4 @@
+using S3Fs.Testing.Storage;
 using S3Fs.Core.Storage;
 
 namespace S3Fs.Cli.Tests.Maintenance;
@@ -6,19 +7,15 @@ namespace S3Fs.Cli.Tests.Maintenance;
 /// What S3ObjectStore does for reads with sse_c_old_keys, over the in-memory store: a HEAD or GET without an explicit
 /// customer key that the current key does not open is retried with each old key.
 /// </summary>
-internal sealed class CustomerKeyFallbackStore(IObjectStore inner, IReadOnlyList<CustomerKey> oldKeys) : IObjectStore
+internal sealed class CustomerKeyFallbackStore(IObjectStore inner, IReadOnlyList<CustomerKey> oldKeys) : DelegatingObjectStore(inner)
 {
-    public string Bucket => inner.Bucket;
-
-    public ObjectStoreCapabilities Capabilities => inner.Capabilities;
-
-    public async ValueTask<ObjectInfo> HeadAsync(HeadRequest request, CancellationToken cancellationToken)
+    public override async ValueTask<ObjectInfo> HeadAsync(HeadRequest request, CancellationToken cancellationToken)
     {
         for (var i = -1; ; i++)
         {
             try
             {
-                return await inner.HeadAsync(i < 0 ? request : request with { CustomerKey = oldKeys[i] }, cancellationToken);
+                return await Inner.HeadAsync(i < 0 ? request : request with { CustomerKey = oldKeys[i] }, cancellationToken);
             }
             catch (ObjectStoreException e) when (e.Kind == ObjectStoreErrorKind.AccessDenied && request.CustomerKey is null && i + 1 < oldKeys.Count)
             {
@@ -26,29 +23,17 @@ internal sealed class CustomerKeyFallbackStore(IObjectStore inner, IReadOnlyList
         }
     }
 
-    public async ValueTask<GetRangeResult> GetRangeAsync(GetRangeRequest request, Memory<byte> destination, CancellationToken cancellationToken)
+    public override async ValueTask<GetRangeResult> GetRangeAsync(GetRangeRequest request, Memory<byte> destination, CancellationToken cancellationToken)
     {
         for (var i = -1; ; i++)
         {
             try
             {
-                return await inner.GetRangeAsync(i < 0 ? request : request with { CustomerKey = oldKeys[i] }, destination, cancellationToken);
+                return await Inner.GetRangeAsync(i < 0 ? request : request with { CustomerKey = oldKeys[i] }, destination, cancellationToken);
             }
             catch (ObjectStoreException e) when (e.Kind == ObjectStoreErrorKind.AccessDenied && request.CustomerKey is null && i + 1 < oldKeys.Count)
             {
             }
         }
     }
-
-    public ValueTask<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken) => inner.PutAsync(request, cancellationToken);
-
-    public ValueTask<IMultipartUpload> StartMultipartUploadAsync(MultipartUploadRequest request, CancellationToken cancellationToken) => inner.StartMultipartUploadAsync(request, cancellationToken);
-
-    public ValueTask<PutResult> CopyAsync(CopyRequest request, CancellationToken cancellationToken) => inner.CopyAsync(request, cancellationToken);
-
-    public ValueTask<ListPage> ListAsync(ListRequest request, CancellationToken cancellationToken) => inner.ListAsync(request, cancellationToken);
-
-    public ValueTask DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
-
-    public ValueTask<DeleteResult> DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) => inner.DeleteManyAsync(keys, cancellationToken);
 }

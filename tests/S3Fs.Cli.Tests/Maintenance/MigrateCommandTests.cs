@@ -1,3 +1,4 @@
+using S3Fs.Testing.Storage;
 using S3Fs.Cli.Tests.Commands;
 using S3Fs.Core.Storage;
 
@@ -85,9 +86,10 @@ public sealed class MigrateCommandTests : IDisposable
     public async Task Migrate_InterruptedAfterSomeFiles_Exits130AndARerunFinishes()
     {
         var files = await PutPlainAsync(12, size: 3000);
-        using var cancelling = new CancellingObjectStore(_cli.Store, cancelAfterWrites: 4);
+        using var cts = new CancellationTokenSource();
+        var cancelling = new InterceptingObjectStore(_cli.Store).CancelAfterWrites(4, cts);
 
-        var (code, _, err) = await MaintenanceCli.RunAsync(cancelling, cancelling.Token, "migrate", Conf);
+        var (code, _, err) = await MaintenanceCli.RunAsync(cancelling, cts.Token, "migrate", Conf);
 
         Assert.Equal(130, code);
         Assert.Contains("interrupted", err, StringComparison.Ordinal);

@@ -127,9 +127,10 @@ public sealed class RekeyCommandTests : IDisposable
     public async Task Rekey_InterruptedAfterSomeFiles_Exits130AndARerunFinishes()
     {
         var files = await _cli.PutFilesAsync(ConfA, 20, size: 5000);
-        using var cancelling = new CancellingObjectStore(_cli.Store, cancelAfterWrites: 6);
+        using var cts = new CancellationTokenSource();
+        var cancelling = new InterceptingObjectStore(_cli.Store).CancelAfterWrites(6, cts);
 
-        var (code, output, err) = await MaintenanceCli.RunAsync(cancelling, cancelling.Token, "rekey", ConfRotating);
+        var (code, output, err) = await MaintenanceCli.RunAsync(cancelling, cts.Token, "rekey", ConfRotating);
 
         Assert.Equal(130, code);
         Assert.Contains("interrupted with", err, StringComparison.Ordinal);

@@ -203,7 +203,7 @@ public sealed class MigratorTests : IDisposable
         }
 
         using var cts = new CancellationTokenSource();
-        var store = new InterceptingObjectStore(_h.Store) { AfterWrite = n => { if (n == 8) cts.Cancel(); } };
+        var store = new InterceptingObjectStore(_h.Store).CancelAfterWrites(8, cts);
 
         var (first, _) = await MigrateAsync(store, cancellationToken: cts.Token);
 

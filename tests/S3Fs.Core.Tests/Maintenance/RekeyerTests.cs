@@ -290,7 +290,7 @@ public sealed class RekeyerTests : IDisposable
         }
 
         using var cts = new CancellationTokenSource();
-        var store = new InterceptingObjectStore(_h.Store) { AfterWrite = n => { if (n == 10) cts.Cancel(); } };
+        var store = new InterceptingObjectStore(_h.Store).CancelAfterWrites(10, cts);
 
         var first = await _h.RunAsync(Rekeyer(store: store), store: store, cancellationToken: cts.Token);
 

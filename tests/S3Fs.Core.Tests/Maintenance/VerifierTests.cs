@@ -1,3 +1,4 @@
+using S3Fs.Testing.Storage;
 using S3Fs.Core.Maintenance;
 using S3Fs.Core.Storage;
 using S3Fs.Crypto;

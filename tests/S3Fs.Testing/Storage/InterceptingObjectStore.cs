@@ -1,12 +1,12 @@
 using S3Fs.Core.Storage;
 
-namespace S3Fs.Core.Tests.Maintenance;
+namespace S3Fs.Testing.Storage;
 
 /// <summary>
-/// A decorator with hooks around the calls maintenance makes, so tests can play a concurrent writer (change an
-/// object between a task's read and its write) or interrupt a run after N completed writes.
+/// A decorator with hooks around reads and writes, so tests can play a concurrent writer (change an object between
+/// a task's read and its write) or interrupt a run after N completed writes.
 /// </summary>
-internal sealed class InterceptingObjectStore(IObjectStore inner) : IObjectStore
+public sealed class InterceptingObjectStore(IObjectStore inner) : DelegatingObjectStore(inner)
 {
     private int _writes;
 
@@ -19,15 +19,24 @@ internal sealed class InterceptingObjectStore(IObjectStore inner) : IObjectStore
     /// <summary>Runs after every completed write (PUT, copy, multipart complete) with the number of writes so far.</summary>
     public Action<int>? AfterWrite { get; set; }
 
-    public string Bucket => inner.Bucket;
-
-    public ObjectStoreCapabilities Capabilities => inner.Capabilities;
-
     public int Writes => Volatile.Read(ref _writes);
 
-    public async ValueTask<ObjectInfo> HeadAsync(HeadRequest request, CancellationToken cancellationToken)
+    /// <summary>Cancels <paramref name="cts"/> once <paramref name="writes"/> writes have completed (a Ctrl-C after N objects).</summary>
+    public InterceptingObjectStore CancelAfterWrites(int writes, CancellationTokenSource cts)
     {
-        var info = await inner.HeadAsync(request, cancellationToken);
+        AfterWrite = n =>
+        {
+            if (n == writes)
+            {
+                cts.Cancel();
+            }
+        };
+        return this;
+    }
+
+    public override async ValueTask<ObjectInfo> HeadAsync(HeadRequest request, CancellationToken cancellationToken)
+    {
+        var info = await Inner.HeadAsync(request, cancellationToken);
         if (AfterHead is { } hook)
         {
             await hook(request.Key);
@@ -36,9 +45,9 @@ internal sealed class InterceptingObjectStore(IObjectStore inner) : IObjectStore
         return info;
     }
 
-    public async ValueTask<GetRangeResult> GetRangeAsync(GetRangeRequest request, Memory<byte> destination, CancellationToken cancellationToken)
+    public override async ValueTask<GetRangeResult> GetRangeAsync(GetRangeRequest request, Memory<byte> destination, CancellationToken cancellationToken)
     {
-        var result = await inner.GetRangeAsync(request, destination, cancellationToken);
+        var result = await Inner.GetRangeAsync(request, destination, cancellationToken);
         if (AfterGet is { } hook)
         {
             await hook(request.Key);
@@ -47,18 +56,12 @@ internal sealed class InterceptingObjectStore(IObjectStore inner) : IObjectStore
         return result;
     }
 
-    public async ValueTask<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken) => Wrote(await inner.PutAsync(request, cancellationToken));
+    public override async ValueTask<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken) => Wrote(await Inner.PutAsync(request, cancellationToken));
 
-    public async ValueTask<IMultipartUpload> StartMultipartUploadAsync(MultipartUploadRequest request, CancellationToken cancellationToken) =>
-        new Upload(this, await inner.StartMultipartUploadAsync(request, cancellationToken));
+    public override async ValueTask<IMultipartUpload> StartMultipartUploadAsync(MultipartUploadRequest request, CancellationToken cancellationToken) =>
+        new Upload(this, await Inner.StartMultipartUploadAsync(request, cancellationToken));
 
-    public async ValueTask<PutResult> CopyAsync(CopyRequest request, CancellationToken cancellationToken) => Wrote(await inner.CopyAsync(request, cancellationToken));
-
-    public ValueTask<ListPage> ListAsync(ListRequest request, CancellationToken cancellationToken) => inner.ListAsync(request, cancellationToken);
-
-    public ValueTask DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
-
-    public ValueTask<DeleteResult> DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) => inner.DeleteManyAsync(keys, cancellationToken);
+    public override async ValueTask<PutResult> CopyAsync(CopyRequest request, CancellationToken cancellationToken) => Wrote(await Inner.CopyAsync(request, cancellationToken));
 
     private PutResult Wrote(PutResult result)
     {
