@@ -13,18 +13,23 @@ public class DokanBlockingTests
     [Fact]
     public void Run_SlowOperation_ExtendsTheTimeoutWhileItRuns()
     {
-        var extender = new CountingExtender(TimeSpan.FromMilliseconds(20));
+        // The operation ends only once the request has been extended three times, so the test depends on the
+        // extender being called while the operation runs, not on how fast this machine is.
+        var extender = new CountingExtender(TimeSpan.FromMilliseconds(10), completeAfter: 3);
 
         var result = DokanBlocking.Run(
             async () =>
             {
-                await Task.Delay(300);
+                await extender.Reached.WaitAsync(TimeSpan.FromMinutes(1));
                 return "done";
             },
             extender);
 
         Assert.Equal("done", result);
-        Assert.InRange(extender.Extensions, 2, 40);
+        Assert.True(extender.Extensions >= 3, $"extended {extender.Extensions} times");
+        var afterReturn = extender.Extensions;
+        Thread.Sleep(50);
+        Assert.Equal(afterReturn, extender.Extensions); // no extension once the operation has ended
     }
 
     [Fact]
@@ -65,14 +70,23 @@ public class DokanBlockingTests
             new CountingExtender(TimeSpan.FromMilliseconds(5))));
     }
 
-    private sealed class CountingExtender(TimeSpan interval) : ITimeoutExtender
+    private sealed class CountingExtender(TimeSpan interval, int completeAfter = int.MaxValue) : ITimeoutExtender
     {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _extensions;
 
         public int Extensions => Volatile.Read(ref _extensions);
 
+        public Task Reached => _reached.Task;
+
         public TimeSpan Interval { get; } = interval;
 
-        public void Extend() => Interlocked.Increment(ref _extensions);
+        public void Extend()
+        {
+            if (Interlocked.Increment(ref _extensions) >= completeAfter)
+            {
+                _reached.TrySetResult();
+            }
+        }
     }
 }
