@@ -81,7 +81,11 @@ public sealed partial class S3ObjectStore
                     $"the response body ended after {received} of {expected} bytes of {range}");
             }
 
-            return new GetRangeResult(received, actual, objectSize);
+            return new GetRangeResult(received, actual, objectSize)
+            {
+                Metadata = ReadMetadata(response.Metadata, response.Headers.ContentType),
+                LastModified = ToUtc(response.LastModified),
+            };
         }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using S3Fs.Core.Content.Caching;
+using S3Fs.Core.Content.Reading;
 using S3Fs.Core.Content.Writing;
 using S3Fs.Core.FileSystem;
 using S3Fs.Core.Storage;
@@ -14,8 +15,16 @@ namespace S3Fs.Core.Content;
 /// bytes; owns what all files share (block caches, staging area, limits). In an encrypting volume every upload is
 /// sealed in format v1; plain objects stay readable. Dispose it at unmount, after the filesystem.
 /// </summary>
-public sealed class ContentStore : IContentStore, IAsyncDisposable
+public sealed partial class ContentStore : IContentStore, IAsyncDisposable
 {
+    /// <summary>
+    /// Objects up to this many bytes are read whole instead of HEADed (<see cref="HeadAsync"/>): one default block,
+    /// 64 KiB, plus its 28 bytes of seal. On the local RGW a GET of that size takes 0.41 ms against 0.36 ms for a
+    /// HEAD (300 requests on one connection), and it saves the open's GET, a full round trip; on a 100 Mbit/s link
+    /// the body adds about 5 ms, still less than the request it saves on any link slower than a LAN.
+    /// </summary>
+    public const int WholeReadLimit = (64 * 1024) + BlockLayout.Overhead;
+
     private readonly ContentServices _s;
     private readonly BlockLayout _volumeLayout;
 
@@ -71,10 +80,116 @@ public sealed class ContentStore : IContentStore, IAsyncDisposable
 
     public async ValueTask<IFileContent> OpenAsync(ObjectInfo head, CancellationToken cancellationToken)
     {
+        var (format, plainSize) = await OpenFormatAsync(head, cancellationToken).ConfigureAwait(false);
+        return new FileContent(_s, head, format, plainSize);
+    }
+
+    public async ValueTask<ObjectInfo?> HeadAsync(string key, long listedSize, CancellationToken cancellationToken)
+    {
+        if (listedSize is > 0 and <= WholeReadLimit)
+        {
+            var whole = await TryReadWholeAsync(key, cancellationToken).ConfigureAwait(false);
+            if (whole.Answered)
+            {
+                return whole.Info;
+            }
+        }
+
+        try
+        {
+            return await _s.Store.HeadAsync(new HeadRequest(key), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException e) when (e.Kind == ObjectStoreErrorKind.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// One GET of the first <see cref="WholeReadLimit"/> bytes, whose response headers carry what a HEAD would; the
+    /// blocks of an object that arrived whole are opened into the memory cache. Not answered (the caller HEADs) when the
+    /// store does not report metadata on GETs or the object has become empty (a range of an empty object is invalid).
+    /// </summary>
+    private async ValueTask<(bool Answered, ObjectInfo? Info)> TryReadWholeAsync(string key, CancellationToken cancellationToken)
+    {
+        await _s.Fetches.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var buffer = _s.FetchBuffers.Rent(WholeReadLimit);
+        try
+        {
+            GetRangeResult got;
+            try
+            {
+                got = await _s.Store.GetRangeAsync(new GetRangeRequest(key, new ByteRange(0, WholeReadLimit)), buffer.AsMemory(0, WholeReadLimit), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectStoreException e) when (e.Kind == ObjectStoreErrorKind.NotFound)
+            {
+                return (true, null);
+            }
+            catch (ObjectStoreException e) when (e.Kind == ObjectStoreErrorKind.InvalidRange)
+            {
+                return (false, null);
+            }
+
+            if (got.Metadata is not { } metadata)
+            {
+                return (false, null);
+            }
+
+            var info = new ObjectInfo(key, got.ObjectSize, got.ETag, got.LastModified, metadata);
+            if (got.BytesRead == got.ObjectSize)
+            {
+                await CacheWholeAsync(info, buffer.AsMemory(0, got.BytesRead), cancellationToken).ConfigureAwait(false);
+            }
+
+            return (true, info);
+        }
+        finally
+        {
+            Array.Clear(buffer, 0, WholeReadLimit);
+            _s.FetchBuffers.Return(buffer);
+            _s.Fetches.Release();
+        }
+    }
+
+    /// <summary>
+    /// Opens every block of a whole object into the memory cache, for the open and read that usually follow. Only a
+    /// hint: an object that cannot be opened here (a key this mount lacks, a block that does not authenticate) caches
+    /// nothing, and the open or read that meets it reports the error.
+    /// </summary>
+    private async ValueTask CacheWholeAsync(ObjectInfo info, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        BlockFormat format;
+        long plainSize;
+        try
+        {
+            (format, plainSize) = await OpenFormatAsync(info, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FsException e)
+        {
+            LogWholeReadNotCached(_s.Logger, info.Key, e.Message);
+            return;
+        }
+
+        using (format)
+        {
+            try
+            {
+                new BlockSource(_s, info.Version, format, plainSize).CacheStored(body.Span);
+            }
+            catch (FsException e)
+            {
+                LogWholeReadNotCached(_s.Logger, info.Key, e.Message);
+            }
+        }
+    }
+
+    /// <summary>The object's block format (owning the file's cipher when sealed) and plaintext size.</summary>
+    private async ValueTask<(BlockFormat Format, long PlainSize)> OpenFormatAsync(ObjectInfo head, CancellationToken cancellationToken)
+    {
         var metadata = head.Metadata.UserMetadata;
         if (!EnvelopeCodec.HasEnvelope(metadata))
         {
-            return new FileContent(_s, head, new PlainBlockFormat(_s.Options.BlockSize), head.Size);
+            return (new PlainBlockFormat(_s.Options.BlockSize), head.Size);
         }
 
         var factory = _s.Options.Ciphers ?? throw new FsException(
@@ -99,7 +214,7 @@ public sealed class ContentStore : IContentStore, IAsyncDisposable
                 $"the object has {head.Size} bytes, which no body sealed with {cipher.Layout.PlainBlockSize}-byte blocks has (truncated or extended).");
         }
 
-        return new FileContent(_s, head, new SealedBlockFormat(cipher), plainSize);
+        return (new SealedBlockFormat(cipher), plainSize);
     }
 
     public IFileContent CreateNew() => new FileContent(_s);
@@ -116,4 +231,7 @@ public sealed class ContentStore : IContentStore, IAsyncDisposable
         _s.Staging.Dispose();
         _s.Cache.Clear();
     }
+
+    [LoggerMessage(EventId = 1510, Level = LogLevel.Debug, Message = "Read {Key} whole but kept none of it in the cache (its open or read will report this): {Error}")]
+    private static partial void LogWholeReadNotCached(ILogger logger, string key, string error);
 }

@@ -19,6 +19,14 @@ public interface IContentStore
     /// <summary>Opens an existing object (its HEAD, with metadata). Throws FsException(IntegrityError/KeyUnavailable) for bad envelopes or keys.</summary>
     ValueTask<IFileContent> OpenAsync(ObjectInfo head, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// What a HEAD of <paramref name="key"/> returns (null if there is no such object), for a file object a listing showed
+    /// with <paramref name="listedSize"/> bytes. A small object is read whole with one GET instead, whose headers carry
+    /// the same metadata, and its blocks are kept in the cache: a file that is looked up is usually opened and read next,
+    /// and this way that costs one request instead of two.
+    /// </summary>
+    ValueTask<ObjectInfo?> HeadAsync(string key, long listedSize, CancellationToken cancellationToken);
+
     /// <summary>A new, empty, dirty file that exists only locally until uploaded.</summary>
     IFileContent CreateNew();
 

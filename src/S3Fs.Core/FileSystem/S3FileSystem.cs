@@ -253,7 +253,7 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
             return node;
         }
 
-        var head = await HeadOrNullAsync(ChildKey(dir, node.Name), cancellationToken).ConfigureAwait(false);
+        var head = await _content.HeadAsync(ChildKey(dir, node.Name), node.Object?.ObjectSize ?? 0, cancellationToken).ConfigureAwait(false);
         return head is null ? null : NodeFromHead(dir, node.Name, head);
     }
 

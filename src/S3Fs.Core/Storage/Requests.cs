@@ -107,7 +107,17 @@ public sealed record GetRangeRequest(string Key, ByteRange Range)
 }
 
 /// <summary>What a ranged GET delivered into the caller's buffer.</summary>
-public readonly record struct GetRangeResult(int BytesRead, ETag ETag, long ObjectSize);
+public readonly record struct GetRangeResult(int BytesRead, ETag ETag, long ObjectSize)
+{
+    /// <summary>
+    /// The object's metadata, from the GET response's headers (the same a HEAD returns), when the store reports it:
+    /// a small object can then be read whole without a HEAD first.
+    /// </summary>
+    public ObjectMetadata? Metadata { get; init; }
+
+    /// <summary>The object's last-modified time, from the same response (with <see cref="Metadata"/>).</summary>
+    public DateTimeOffset LastModified { get; init; }
+}
 
 public sealed record HeadRequest(string Key)
 {

@@ -1,4 +1,7 @@
+using S3Fs.Core.Content;
 using S3Fs.Core.Storage;
+using S3Fs.Crypto;
+using S3Fs.Crypto.Keys;
 using S3Fs.Core.Tests.Conformance;
 using S3Fs.Testing.Content;
 using S3Fs.Testing.Storage;
@@ -50,5 +53,45 @@ public sealed class LookupRequestTests
 
         // After one attempt at listing the directory, each lookup probes its name: one LIST of 'name/' each.
         Assert.Equal(afterFirst + 2, counts.Count(ObjectStoreOperation.List));
+    }
+
+    [Fact]
+    public async Task ReadBack_SmallFilesAfterRemount_OneGetPerFileAndNoHead()
+    {
+        var temp = Path.Combine(Path.GetTempPath(), "s3cfs-lookup-tests", Guid.NewGuid().ToString("N"));
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var counts = new CountingObjectStore(new InMemoryObjectStore("lookups"));
+        var driver = new InProcessDriver(counts, "mnt/", s => new ContentStore(s, new ContentOptions
+        {
+            Ciphers = new FileCipherFactory(new MasterKeyRing(FileMasterKey.FromKey(key))),
+            StagingDirectory = temp,
+        }));
+        try
+        {
+            await driver.MkDirAsync("d");
+            for (var i = 0; i < 50; i++)
+            {
+                await driver.WriteAllAsync($"d/f{i:D3}", [.. Enumerable.Repeat((byte)i, 4096)]);
+            }
+
+            await driver.RemountAsync();
+            counts.Reset();
+
+            for (var i = 0; i < 50; i++)
+            {
+                Assert.Equal(Enumerable.Repeat((byte)i, 4096), await driver.ReadAllAsync($"d/f{i:D3}"));
+            }
+
+            // Listings of the root and of d and one HEAD of d's marker (a directory's mode and owner), then one GET per
+            // file that brings both its metadata (exact attributes) and its content: no HEAD, no second GET at open.
+            Assert.Equal(1, counts.Count(ObjectStoreOperation.Head));
+            Assert.Equal(50, counts.Count(ObjectStoreOperation.GetRange));
+            Assert.InRange(counts.Count(ObjectStoreOperation.List), 2, 3);
+        }
+        finally
+        {
+            await driver.DisposeAsync();
+            Directory.Delete(temp, recursive: true);
+        }
     }
 }

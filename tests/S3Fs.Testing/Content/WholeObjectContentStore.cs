@@ -26,6 +26,18 @@ public sealed class WholeObjectContentStore(IObjectStore store) : IContentStore
         return new Content(this, data, head.Version, head.Metadata.ContentType);
     }
 
+    public async ValueTask<ObjectInfo?> HeadAsync(string key, long listedSize, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _store.HeadAsync(new HeadRequest(key), cancellationToken);
+        }
+        catch (ObjectStoreException e) when (e.Kind == ObjectStoreErrorKind.NotFound)
+        {
+            return null;
+        }
+    }
+
     public IFileContent CreateNew() => new Content(this, [], null, null) { IsDirty = true };
 
     public bool IsContentMetadata(string name) => false;

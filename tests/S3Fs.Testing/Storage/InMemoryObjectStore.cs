@@ -94,7 +94,7 @@ public sealed partial class InMemoryObjectStore : IObjectStore
 
         var n = (int)Math.Min(request.Range.Length, obj.Body.Length - request.Range.Offset);
         obj.Body.AsSpan((int)request.Range.Offset, n).CopyTo(destination.Span);
-        return ValueTask.FromResult(new GetRangeResult(n, obj.ETag, obj.Body.Length));
+        return ValueTask.FromResult(new GetRangeResult(n, obj.ETag, obj.Body.Length) { Metadata = obj.Metadata, LastModified = obj.LastModified });
     }
 
     public ValueTask<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken)

@@ -80,6 +80,24 @@ public abstract class ObjectStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetRangeAsync_Response_CarriesWhatAHeadReturns()
+    {
+        var metadata = new ObjectMetadata { ContentType = "text/plain", UserMetadata = new Dictionary<string, string> { ["mode"] = "33188", ["s3cfs-v"] = "1" } };
+        await Store.PutAsync(new PutRequest(Key("gm"), Bytes("0123456789")) { Metadata = metadata }, CancellationToken.None);
+        var head = await Store.HeadAsync(new HeadRequest(Key("gm")), CancellationToken.None);
+
+        var got = await Store.GetRangeAsync(new GetRangeRequest(Key("gm"), new ByteRange(0, 64)), new byte[64], CancellationToken.None);
+
+        Assert.Equal(10, got.BytesRead);
+        Assert.Equal(head.ETag, got.ETag);
+        Assert.Equal(head.Size, got.ObjectSize);
+        Assert.Equal(head.LastModified, got.LastModified);
+        Assert.NotNull(got.Metadata);
+        Assert.Equal(head.Metadata.UserMetadata, got.Metadata.UserMetadata);
+        Assert.Equal(head.Metadata.ContentType, got.Metadata.ContentType);
+    }
+
+    [Fact]
     public async Task GetRangeAsync_PastEndIsShortAndAtEndIsInvalidRange()
     {
         await Store.PutAsync(new PutRequest(Key("r"), Bytes("0123456789")), CancellationToken.None);

@@ -119,6 +119,24 @@ internal sealed partial class BlockSource
         }
     }
 
+    /// <summary>
+    /// Opens the whole stored object <paramref name="stored"/> (already fetched, by a GET that also stood in for a HEAD)
+    /// into the cache. Throws <see cref="FsException"/> at the first block that does not authenticate.
+    /// </summary>
+    public void CacheStored(ReadOnlySpan<byte> stored)
+    {
+        if (stored.Length != Format.StoredSizeOf(PlainSize))
+        {
+            throw new ArgumentException($"{stored.Length} bytes are not the whole {Format.StoredSizeOf(PlainSize)}-byte object", nameof(stored));
+        }
+
+        for (long i = 0; i < BlockCount; i++)
+        {
+            var at = (int)Format.StoredOffsetOf(i);
+            OpenIntoCache(i, stored.Slice(at, (int)Format.StoredLengthOf(i, i + 1, PlainSize)), demand: null);
+        }
+    }
+
     /// <summary>The stored bytes (ciphertext as is) of blocks [<paramref name="first"/>, <paramref name="end"/>): for uploads that keep them.</summary>
     public async ValueTask ReadStoredAsync(long first, long end, Memory<byte> destination, CancellationToken cancellationToken)
     {
