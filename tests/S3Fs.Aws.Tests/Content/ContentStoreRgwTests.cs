@@ -154,7 +154,9 @@ public sealed class ContentStoreRgwTests : IAsyncLifetime
                 await file.WriteAsync(i, data.AsMemory(i, MiB), CancellationToken.None);
             }
 
-            for (var i = 0; i < 1000 && _store.Count(ObjectStoreOperation.UploadPart) < 2; i++)
+            // Parts go out in the background; on a loaded RGW two 8 MiB parts can take a while: poll up to a minute.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (_store.Count(ObjectStoreOperation.UploadPart) < 2 && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(20);
             }

@@ -56,6 +56,9 @@ public sealed class FaultInjectingHandler : DelegatingHandler
     /// <summary>Requests that reached this handler, faulted or not.</summary>
     public int RequestCount { get; private set; }
 
+    /// <summary>Requests in this handler now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
     /// <summary>The most requests that were in this handler at once.</summary>
     public int MaxInFlight => Volatile.Read(ref _maxInFlight);
 

@@ -52,7 +52,10 @@ public sealed class RetryPolicyTests
             CancellationToken.None).AsTask();
 
         // Move the fake clock in small steps until the policy is done; each step lets the timers' continuations run.
-        for (var i = 0; i < 1000 && !task.IsCompleted; i++)
+        // The bound is real time, not a number of steps: on a loaded machine a continuation may wait for a thread
+        // for a while, and the fake clock running further ahead meanwhile only lengthens the measured gaps.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!task.IsCompleted && DateTime.UtcNow < deadline)
         {
             time.Advance(TimeSpan.FromMilliseconds(10));
             await Task.Delay(1);

@@ -2,7 +2,6 @@ using S3Fs.Dokan.Interop;
 using S3Fs.Dokan.Tests.Harness;
 using S3Fs.Testing.Storage;
 using static S3Fs.Dokan.Tests.Harness.DokanHarness;
-using S3Fs.Core.Storage;
 
 namespace S3Fs.Dokan.Tests.Operations;
 
@@ -12,20 +11,22 @@ public class TimeoutExtensionTests
     [Fact]
     public async Task ReadFile_SlowStore_ExtendsTheDriverTimeoutWhileWaiting()
     {
-        var slow = new FaultInjectingObjectStore(new InMemoryObjectStore());
+        // The GET answers only once the request has been extended three times: the test depends on the extender
+        // being called while the read waits on S3, not on how many 25 ms ticks a loaded machine fits into a delay.
+        var slow = new InterceptingObjectStore(new InMemoryObjectStore());
         await using var h = new DokanHarness(slow, "mnt/");
         h.WriteAll("\\slow.bin", StoreObjects.Bytes("patience"));
         await h.RemountAsync();
-        slow.AddLatency(ObjectStoreOperation.GetRange, TimeSpan.FromMilliseconds(300));
-        var extender = new CountingExtender(TimeSpan.FromMilliseconds(25));
+        var extender = new CountingExtender(TimeSpan.FromMilliseconds(25), completeAfter: 3);
 
         using var open = h.Open("\\slow.bin", ReadAccess, WinNT.FILE_OPEN);
+        slow.AfterGet = _ => extender.Reached.WaitAsync(TimeSpan.FromMinutes(1));
         var buffer = new byte[100];
         var status = h.Operations.ReadFile("\\slow.bin", buffer, out var read, 0, new DokanFileInfo { Context = open.Info.Context, TimeoutExtender = extender });
 
         Assert.Equal(NtStatus.Success, status);
         Assert.Equal("patience", StoreObjects.Text(buffer[..read]));
-        Assert.True(extender.Extensions >= 3, $"extended {extender.Extensions} times during a 300 ms read");
+        Assert.True(extender.Extensions >= 3, $"extended {extender.Extensions} times while the read waited");
     }
 
     [Fact]
@@ -40,14 +41,24 @@ public class TimeoutExtensionTests
         Assert.Equal(0, extender.Extensions);
     }
 
-    private sealed class CountingExtender(TimeSpan interval) : ITimeoutExtender
+    private sealed class CountingExtender(TimeSpan interval, int completeAfter = int.MaxValue) : ITimeoutExtender
     {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _extensions;
 
         public int Extensions => Volatile.Read(ref _extensions);
 
+        /// <summary>Completes at the <c>completeAfter</c>-th extension.</summary>
+        public Task Reached => _reached.Task;
+
         public TimeSpan Interval { get; } = interval;
 
-        public void Extend() => Interlocked.Increment(ref _extensions);
+        public void Extend()
+        {
+            if (Interlocked.Increment(ref _extensions) >= completeAfter)
+            {
+                _reached.TrySetResult();
+            }
+        }
     }
 }

@@ -85,22 +85,34 @@ public sealed class FuseConcurrencyTests
     [Fact]
     public async Task Lookup_InFlightLimit_BoundsConcurrentCoreCalls()
     {
+        // The first lookups are held until as many as the limit allows are inside the core at once (so the peak is
+        // reached however the threads are scheduled); after that each one still lingers a little, giving a binding
+        // that ignored the limit every chance to let a fifth one in while 24 callers wait.
+        const int Limit = 4;
+        int arrived = 0;
+        var full = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var fs = new MemoryFileSystem
         {
             Hook = async (op, _, name, ct) =>
             {
                 if (op == "lookup" && name!.StartsWith("slow-", StringComparison.Ordinal))
                 {
+                    if (Interlocked.Increment(ref arrived) == Limit)
+                    {
+                        full.SetResult();
+                    }
+
+                    await full.Task.WaitAsync(ct);
                     await Task.Delay(30, ct);
                 }
             },
         };
-        await using var mount = await TestMount.StartAsync(fs, o => o with { MaxInFlightRequests = 4 });
+        await using var mount = await TestMount.StartAsync(fs, o => o with { MaxInFlightRequests = Limit });
 
         var results = await RunOnDedicatedThreadsAsync(24, i => File.Exists(mount.PathOf($"slow-{i}")));
 
         Assert.All(results, Assert.False);
-        Assert.InRange(fs.PeakPending, 2, 4);
+        Assert.Equal(Limit, fs.PeakPending);
     }
 
     [Fact]

@@ -123,7 +123,7 @@ public sealed partial class MemoryFileSystem
         return EntryOf(node);
     }
 
-    private static EntryReply EntryOf(Node node) => new(AttributesOf(node), CacheTimeout, CacheTimeout);
+    private EntryReply EntryOf(Node node) => new(AttributesOf(node), CacheTimeout, CacheTimeout);
 
     private static FileAttributes AttributesOf(Node node) => new()
     {

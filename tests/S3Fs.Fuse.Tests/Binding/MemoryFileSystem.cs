@@ -13,8 +13,6 @@ namespace S3Fs.Fuse.Tests.Binding;
 /// </summary>
 public sealed partial class MemoryFileSystem : IFileSystem
 {
-    private static readonly TimeSpan CacheTimeout = TimeSpan.FromSeconds(1);
-
     private readonly Lock _lock = new();
     private readonly Dictionary<long, Node> _nodes = [];
     private long _nextInode = IFileSystem.RootInode + 1;
@@ -42,6 +40,12 @@ public sealed partial class MemoryFileSystem : IFileSystem
     public Exception? FlushAllFailure { get; set; }
 
     public int MaxNameLength { get; set; } = 255;
+
+    /// <summary>
+    /// How long the kernel may cache the entries and attributes this filesystem answers: short by default, so tests
+    /// see changes soon; a test that counts requests the kernel's cache should spare sets it beyond its own run time.
+    /// </summary>
+    public TimeSpan CacheTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     public ConcurrentDictionary<string, int> Calls { get; } = new();
 

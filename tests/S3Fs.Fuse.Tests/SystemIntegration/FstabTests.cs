@@ -84,11 +84,16 @@ public sealed class FstabTests : IAsyncLifetime
 
     private string ReadLog() => File.Exists(Path.Combine(_dir, "mount.log")) ? File.ReadAllText(Path.Combine(_dir, "mount.log")) : "(no log)";
 
-    /// <summary>umount returns when the kernel detached; the serving process then finishes and exits.</summary>
+    /// <summary>
+    /// umount returns when the kernel detached; the serving process then finishes and exits. Waits up to a minute (a
+    /// loaded machine may take seconds), then fails rather than mounting again beside a server that is still there.
+    /// </summary>
     private async Task WaitForServerExitAsync()
     {
-        for (var i = 0; i < 200 && Process.GetProcesses().Any(p => SafeCommandLine(p).Contains(_mountPoint, StringComparison.Ordinal)); i++)
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (Process.GetProcesses().Any(p => SafeCommandLine(p).Contains(_mountPoint, StringComparison.Ordinal)))
         {
+            Assert.True(DateTime.UtcNow < deadline, $"the s3cfs server of {_mountPoint} is still running a minute after umount\n{ReadLog()}");
             await Task.Delay(50);
         }
     }

@@ -22,10 +22,13 @@ public sealed class KmsCallGate
     /// <summary>Lets every held call, and every later one, proceed.</summary>
     public void Release() => _released.TrySetResult();
 
-    /// <summary>Waits until at least <paramref name="count"/> calls are held; throws <see cref="TimeoutException"/> after 10 s.</summary>
+    /// <summary>
+    /// Waits until at least <paramref name="count"/> calls are held; throws <see cref="TimeoutException"/> after 60 s
+    /// (the calls come over loopback HTTP: seconds on a loaded machine at worst, so 60 s means they never will).
+    /// </summary>
     public async Task WaitForHeldCallsAsync(int count)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (HeldCalls < count)
         {
             if (DateTime.UtcNow > deadline)
