@@ -44,7 +44,7 @@ public sealed class UnmountTests
             Assert.False(lazy.IsCompleted, "s3cfs unmount --lazy must wait until the open file is stored");
 
             s.Signal("go");
-            await holder.WaitForExitAsync().WaitAsync(EndTimeout);
+            await WaitForHolderAsync(holder, s);
             Assert.Equal(0, holder.ExitCode);
             var result = await lazy.WaitAsync(EndTimeout);
             Assert.True(result.ExitCode == 0, result.ToString());
@@ -81,7 +81,7 @@ public sealed class UnmountTests
             }
 
             s.Signal("go");
-            await holder.WaitForExitAsync().WaitAsync(EndTimeout);
+            await WaitForHolderAsync(holder, s);
             await s.Mount.WaitForServerExitAsync(EndTimeout);
             Assert.Equal("ok", s.Mount.ServerStatus());
         }
@@ -109,6 +109,36 @@ public sealed class UnmountTests
         await s.Mount.MountAsync();
         await s.InMountAsync("sha256sum -c --quiet \"$L/sums\"");
         Assert.Equal("S3CFS-E2E-MARKER in a directory\n", await s.InMountAsync("cat dir/file"));
+    }
+
+    /// <summary>
+    /// Waits for the holder script to write its last line and close the file; if it does not, fails with what the
+    /// holder is blocked in (its kernel wait channel and stack) and the mount's log, rather than a bare timeout.
+    /// </summary>
+    private static async Task WaitForHolderAsync(System.Diagnostics.Process holder, ShellScenario s)
+    {
+        try
+        {
+            await holder.WaitForExitAsync().WaitAsync(EndTimeout);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"the holder (pid {holder.Id}) did not exit {EndTimeout.TotalSeconds:0} s after it was told to close the file; " +
+                $"server alive: {s.Mount.ServerAlive}, mounted: {s.Mount.IsMounted}\n--- holder wchan: {ReadProc(holder.Id, "wchan")}\n" +
+                $"--- holder stack:\n{ReadProc(holder.Id, "stack")}\n--- mount log:\n{s.Volume.LogTail(80)}");
+        }
+    }
+
+    private static string ReadProc(int pid, string file)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/{file}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"({e.Message})";
+        }
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
