@@ -46,7 +46,7 @@ public sealed class UnmountTests
             s.Signal("go");
             await WaitForHolderAsync(holder, s);
             Assert.Equal(0, holder.ExitCode);
-            var result = await lazy.WaitAsync(EndTimeout);
+            var result = await WaitOrExplainAsync(lazy, s, "s3cfs unmount --lazy to return after the last file was closed");
             Assert.True(result.ExitCode == 0, result.ToString());
             await s.Mount.WaitForServerExitAsync(EndTimeout);
             Assert.Equal("ok", s.Mount.ServerStatus());
@@ -126,6 +126,25 @@ public sealed class UnmountTests
             Assert.Fail($"the holder (pid {holder.Id}) did not exit {EndTimeout.TotalSeconds:0} s after it was told to close the file; " +
                 $"server alive: {s.Mount.ServerAlive}, mounted: {s.Mount.IsMounted}\n--- holder wchan: {ReadProc(holder.Id, "wchan")}\n" +
                 $"--- holder stack:\n{ReadProc(holder.Id, "stack")}\n--- mount log:\n{s.Volume.LogTail(80)}");
+        }
+    }
+
+    /// <summary>Awaits <paramref name="task"/>; on timeout fails with the server's state and the mount's log.</summary>
+    private static async Task<T> WaitOrExplainAsync<T>(Task<T> task, ShellScenario s, string what)
+    {
+        try
+        {
+            return await task.WaitAsync(EndTimeout);
+        }
+        catch (TimeoutException)
+        {
+            var pid = s.Mount.ServerPid;
+            var threads = Directory.Exists($"/proc/{pid}/task")
+                ? string.Join('\n', Directory.GetDirectories($"/proc/{pid}/task").Select(t => $"{Path.GetFileName(t)} {ReadProc(pid, $"task/{Path.GetFileName(t)}/comm").Trim()} {ReadProc(pid, $"task/{Path.GetFileName(t)}/wchan")}"))
+                : "(gone)";
+            Assert.Fail($"timed out after {EndTimeout.TotalSeconds:0} s waiting for {what}; server pid {pid} alive: {s.Mount.ServerAlive}, " +
+                $"mounted: {s.Mount.IsMounted}, status: {s.Mount.ServerStatus()}\n--- server threads:\n{threads}\n--- mount log:\n{s.Volume.LogTail(80)}");
+            throw;
         }
     }
 
