@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Amazon.S3.Model;
 using S3Fs.Core.Storage;
@@ -7,6 +8,9 @@ namespace S3Fs.Aws.Storage;
 /// <summary>The ranged GET: straight into the caller's buffer, pinned to one ETag, resumed when a body breaks.</summary>
 public sealed partial class S3ObjectStore
 {
+    /// <summary>Bytes a streamed GET reads from the response at a time: 64 KiB, about one sealed block.</summary>
+    private const int StreamChunk = 64 * 1024;
+
     public async ValueTask<GetRangeResult> GetRangeAsync(GetRangeRequest request, Memory<byte> destination, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -19,8 +23,34 @@ public sealed partial class S3ObjectStore
         return await WithReadKeyAsync(
             request.Key,
             request.CustomerKey,
-            (key, ct) => GetWithKeyAsync(request, destination[..wanted], key, ct),
+            (key, ct) => GetWithKeyAsync(request, new BodyTarget(destination[..wanted], null), key, ct),
             cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<GetRangeResult> StreamRangeAsync(GetRangeRequest request, RangeChunkHandler chunk, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(chunk);
+        var scratch = ArrayPool<byte>.Shared.Rent(StreamChunk);
+        var reader = new ChunkReader(chunk);
+        try
+        {
+            return await WithReadKeyAsync(
+                request.Key,
+                request.CustomerKey,
+                (key, ct) => GetWithKeyAsync(request, new BodyTarget(scratch.AsMemory(0, StreamChunk), reader), key, ct),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException) when (reader.Failure is { } failure)
+        {
+            // The handler's own error (an integrity failure, say), not the store's: the caller gets it as it was.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
     }
 
     /// <summary>
@@ -28,7 +58,7 @@ public sealed partial class S3ObjectStore
     /// response (or the caller's), so a body cut mid-way is resumed from where it broke and the result never mixes
     /// two versions. A body that ends early is a transient failure, never a short read.
     /// </summary>
-    private async ValueTask<GetRangeResult> GetWithKeyAsync(GetRangeRequest request, Memory<byte> destination, CustomerKey? customerKey, CancellationToken cancellationToken)
+    private async ValueTask<GetRangeResult> GetWithKeyAsync(GetRangeRequest request, BodyTarget target, CustomerKey? customerKey, CancellationToken cancellationToken)
     {
         var received = 0;
         var expected = -1;
@@ -66,7 +96,17 @@ public sealed partial class S3ObjectStore
             var body = response.ResponseStream;
             while (received < expected)
             {
-                var n = await body.ReadAsync(destination[received..expected], ct).ConfigureAwait(false);
+                int n;
+                if (target.Reader is { } reader)
+                {
+                    n = await body.ReadAsync(target.Buffer[..Math.Min(target.Buffer.Length, expected - received)], ct).ConfigureAwait(false);
+                    reader.Deliver(target.Buffer.Span[..n], this, request.Key);
+                }
+                else
+                {
+                    n = await body.ReadAsync(target.Buffer[received..expected], ct).ConfigureAwait(false);
+                }
+
                 if (n == 0)
                 {
                     break;
@@ -87,6 +127,34 @@ public sealed partial class S3ObjectStore
                 LastModified = ToUtc(response.LastModified),
             };
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Where a GET body goes: into <see cref="Buffer"/> at its offset in the range, or, when <see cref="Reader"/> is set,
+    /// through <see cref="Buffer"/> (a small scratch buffer, reused) to the reader's handler.
+    /// </summary>
+    private readonly record struct BodyTarget(Memory<byte> Buffer, ChunkReader? Reader);
+
+    /// <summary>
+    /// Calls the caller's handler and keeps what it threw: an exception from the handler must reach the caller as is,
+    /// not be mapped to a store error or retried, so it crosses the retry loop as a non-retryable store error.
+    /// </summary>
+    private sealed class ChunkReader(RangeChunkHandler handler)
+    {
+        public Exception? Failure { get; private set; }
+
+        public void Deliver(ReadOnlySpan<byte> chunk, S3ObjectStore store, string key)
+        {
+            try
+            {
+                handler(chunk);
+            }
+            catch (Exception e)
+            {
+                Failure = e;
+                throw new ObjectStoreException(ObjectStoreErrorKind.Other, "GetObject", store.Bucket, key, "the reader of the response body failed: " + e.Message, e);
+            }
+        }
     }
 
     /// <summary>Object size from <c>Content-Range: bytes a-b/total</c>.</summary>

@@ -19,7 +19,7 @@ internal sealed class ContentServices
         Options = options;
         Cache = new BlockCache(options.CacheSize);
         BlockBuffers = ArrayPool<byte>.Create(options.BlockSize, RetainedBuffers(options.MaxReadRequest / options.BlockSize));
-        FetchBuffers = ArrayPool<byte>.Create((int)Math.Min(Array.MaxLength, 2 * options.MaxReadRequest), options.MaxConcurrentFetches);
+        FetchBuffers = ArrayPool<byte>.Create(ContentStore.WholeReadLimit, options.MaxConcurrentFetches);
         Disk = disk;
         Staging = staging;
         ReadAhead = new ReadAheadBudget(options.EffectiveReadAheadBudget);
@@ -54,10 +54,10 @@ internal sealed class ContentServices
     public ArrayPool<byte> BlockBuffers { get; }
 
     /// <summary>
-    /// Response buffers of ranged GETs (up to <see cref="ContentOptions.MaxReadRequest"/>, or one block when a block is
-    /// larger), at most one per fetch in flight. A pool of the mount's own: the shared pool keeps large arrays per
-    /// thread and per core, so buffers rented and returned on different threads accumulated (measured: about ten
-    /// 8 MiB buffers, 80 MiB, after one sequential read; four to six with this pool).
+    /// Response buffers of the GETs that read a small object whole (<see cref="ContentStore.WholeReadLimit"/> bytes), at
+    /// most one per fetch in flight. Block fetches need none: they stream, one block at a time, into the cache. (Before
+    /// they streamed, whole-range response buffers of 1 to 8 MiB, four to six of each size retained, put the mount's
+    /// peak resident memory about 70 MiB above the cache in a sequential read.)
     /// </summary>
     public ArrayPool<byte> FetchBuffers { get; }
 

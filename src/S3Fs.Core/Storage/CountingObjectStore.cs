@@ -61,6 +61,14 @@ public sealed class CountingObjectStore : IObjectStore
         return result;
     }
 
+    public async ValueTask<GetRangeResult> StreamRangeAsync(GetRangeRequest request, RangeChunkHandler chunk, CancellationToken cancellationToken)
+    {
+        Hit(ObjectStoreOperation.GetRange);
+        var result = await _inner.StreamRangeAsync(request, chunk, cancellationToken).ConfigureAwait(false);
+        Interlocked.Add(ref _bytesDownloaded, result.BytesRead);
+        return result;
+    }
+
     public ValueTask<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken)
     {
         Hit(ObjectStoreOperation.Put);

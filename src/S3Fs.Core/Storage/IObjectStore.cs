@@ -23,6 +23,30 @@ public interface IObjectStore
     /// </summary>
     ValueTask<GetRangeResult> GetRangeAsync(GetRangeRequest request, Memory<byte> destination, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The same read as <see cref="GetRangeAsync(GetRangeRequest, Memory{byte}, CancellationToken)"/>, but the body is
+    /// handed to <paramref name="chunk"/> in order as it arrives, in pieces of any size that are valid only during the
+    /// call, so that a large range needs no buffer of its size. The handler sees every byte once, also when a broken body
+    /// is resumed; if the read fails, it may have seen a prefix. This default reads the range into one pooled buffer
+    /// first; stores that stream (S3ObjectStore) and decorators override it.
+    /// </summary>
+    async ValueTask<GetRangeResult> StreamRangeAsync(GetRangeRequest request, RangeChunkHandler chunk, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(chunk);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Max(1, request.Range.Length));
+        try
+        {
+            var got = await GetRangeAsync(request, buffer.AsMemory(0, (int)request.Range.Length), cancellationToken).ConfigureAwait(false);
+            chunk(buffer.AsSpan(0, got.BytesRead));
+            return got;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     ValueTask<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken);
 
     ValueTask<IMultipartUpload> StartMultipartUploadAsync(MultipartUploadRequest request, CancellationToken cancellationToken);
@@ -38,6 +62,9 @@ public interface IObjectStore
     /// <summary>Batch delete (up to 1000 keys per request; more are split). Per-key failures are reported, not thrown.</summary>
     ValueTask<DeleteResult> DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken);
 }
+
+/// <summary>Receives the next piece of a streamed GET body (<see cref="IObjectStore.StreamRangeAsync"/>); valid only during the call.</summary>
+public delegate void RangeChunkHandler(ReadOnlySpan<byte> chunk);
 
 /// <summary>An open multipart upload. Parts may be uploaded concurrently.</summary>
 public interface IMultipartUpload

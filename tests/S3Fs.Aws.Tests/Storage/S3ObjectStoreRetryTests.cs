@@ -84,6 +84,56 @@ public sealed class S3ObjectStoreRetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StreamRangeAsync_BodyBrokenMidStream_HandlerSeesEveryByteOnceInOrder()
+    {
+        var body = Rgw.RandomBytes(1_000_000, 5);
+        var put = await _store.PutAsync(new PutRequest(Key("stream-cut"), body), CancellationToken.None);
+        _faults.Inject(FaultInjectingHandler.IsGet, HttpFault.BreakBody, times: 1, bodyBytes: 300_000);
+        _wire.Clear();
+        var seen = new MemoryStream();
+        var chunks = 0;
+
+        var got = await _store.StreamRangeAsync(
+            new GetRangeRequest(Key("stream-cut"), new ByteRange(50_000, 900_000)),
+            chunk =>
+            {
+                chunks++;
+                seen.Write(chunk);
+            },
+            CancellationToken.None);
+
+        Assert.Equal(900_000, got.BytesRead);
+        Assert.Equal(put.ETag, got.ETag);
+        Assert.Equal(body.AsSpan(50_000, 900_000).ToArray(), seen.ToArray());
+        Assert.True(chunks > 1, "a range of 900,000 bytes arrives in several pieces, not one buffer");
+        var gets = _wire.Exchanges.Where(e => e.Method == HttpMethod.Get).ToList();
+        Assert.Equal(2, gets.Count);
+        Assert.Equal("bytes=350000-949999", gets[1].RequestHeader("Range"));
+        Assert.Equal(put.ETag.Value, gets[1].RequestHeader("If-Match"));
+    }
+
+    [Fact]
+    public async Task StreamRangeAsync_HandlerThrows_CallerGetsThatExceptionAndNothingIsRetried()
+    {
+        await _store.PutAsync(new PutRequest(Key("stream-throw"), Rgw.RandomBytes(300_000, 6)), CancellationToken.None);
+        _wire.Clear();
+        var calls = 0;
+
+        var e = await Assert.ThrowsAsync<InvalidDataException>(async () => await _store.StreamRangeAsync(
+            new GetRangeRequest(Key("stream-throw"), new ByteRange(0, 300_000)),
+            _ =>
+            {
+                calls++;
+                throw new InvalidDataException("block 0 did not authenticate");
+            },
+            CancellationToken.None));
+
+        Assert.Equal("block 0 did not authenticate", e.Message);
+        Assert.Equal(1, calls);
+        Assert.Single(_wire.Exchanges, x => x.Method == HttpMethod.Get);
+    }
+
+    [Fact]
     public async Task GetRangeAsync_BodyEndsEarly_ResumesInsteadOfReturningShortRead()
     {
         var body = Rgw.RandomBytes(200_000, 2);

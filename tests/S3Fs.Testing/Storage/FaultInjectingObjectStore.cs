@@ -84,6 +84,9 @@ public sealed class FaultInjectingObjectStore : IObjectStore
         return fault?.TruncateTo is { } limit && result.BytesRead > limit ? result with { BytesRead = limit } : result;
     }
 
+    public ValueTask<GetRangeResult> StreamRangeAsync(GetRangeRequest request, RangeChunkHandler chunk, CancellationToken cancellationToken) =>
+        PiecewiseBody.StreamAsync(this, request, chunk, cancellationToken);
+
     public async ValueTask<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken)
     {
         await BeforeAsync(ObjectStoreOperation.Put, request.Key, null, cancellationToken).ConfigureAwait(false);

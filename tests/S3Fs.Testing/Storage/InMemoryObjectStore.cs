@@ -97,6 +97,9 @@ public sealed partial class InMemoryObjectStore : IObjectStore
         return ValueTask.FromResult(new GetRangeResult(n, obj.ETag, obj.Body.Length) { Metadata = obj.Metadata, LastModified = obj.LastModified });
     }
 
+    public ValueTask<GetRangeResult> StreamRangeAsync(GetRangeRequest request, RangeChunkHandler chunk, CancellationToken cancellationToken) =>
+        PiecewiseBody.StreamAsync(this, request, chunk, cancellationToken);
+
     public ValueTask<PutResult> PutAsync(PutRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

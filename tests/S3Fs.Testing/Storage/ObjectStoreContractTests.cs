@@ -98,6 +98,23 @@ public abstract class ObjectStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StreamRangeAsync_DeliversTheSameBytesAsGetRange()
+    {
+        var body = Random(3 * MiB + 17, 7);
+        await Store.PutAsync(new PutRequest(Key("stream"), body), CancellationToken.None);
+        var seen = new MemoryStream();
+
+        var got = await Store.StreamRangeAsync(new GetRangeRequest(Key("stream"), new ByteRange(1000, 2 * MiB)), chunk => seen.Write(chunk), CancellationToken.None);
+        var tail = new MemoryStream();
+        var past = await Store.StreamRangeAsync(new GetRangeRequest(Key("stream"), new ByteRange(3 * MiB, MiB)), chunk => tail.Write(chunk), CancellationToken.None);
+
+        Assert.Equal(2 * MiB, got.BytesRead);
+        Assert.Equal(body.AsSpan(1000, 2 * MiB).ToArray(), seen.ToArray());
+        Assert.Equal(17, past.BytesRead); // a range past the end is cut short, as with GetRangeAsync
+        Assert.Equal(body.AsSpan(3 * MiB).ToArray(), tail.ToArray());
+    }
+
+    [Fact]
     public async Task GetRangeAsync_PastEndIsShortAndAtEndIsInvalidRange()
     {
         await Store.PutAsync(new PutRequest(Key("r"), Bytes("0123456789")), CancellationToken.None);

@@ -297,39 +297,73 @@ internal sealed partial class BlockSource
         }
     }
 
+    /// <summary>
+    /// One ranged GET of blocks [first, end), streamed: each stored block is gathered in a buffer of one block and
+    /// opened into the cache as soon as it is complete, so a request of several MiB holds one block of ciphertext in
+    /// memory, not the whole range (the memory a mount needs stays near the cache size whatever the request size).
+    /// </summary>
     private async Task GetAndOpenAsync(long first, long end, Demand? demand, CancellationToken cancellationToken)
     {
         var offset = Format.StoredOffsetOf(first);
-        var length = (int)Format.StoredLengthOf(first, end, PlainSize);
+        var length = Format.StoredLengthOf(first, end, PlainSize);
         var version = Version;
         await _s.Fetches.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var buffer = _s.FetchBuffers.Rent(Math.Max(1, length));
+        var block = ArrayPool<byte>.Shared.Rent(Format.StoredBlockSize);
         try
         {
+            var index = first;
+            var filled = 0;
+            var blockLength = (int)Format.StoredLengthOf(index, index + 1, PlainSize);
+            void Gather(ReadOnlySpan<byte> chunk)
+            {
+                while (!chunk.IsEmpty && index < end)
+                {
+                    var take = Math.Min(chunk.Length, blockLength - filled);
+                    chunk[..take].CopyTo(block.AsSpan(filled));
+                    filled += take;
+                    chunk = chunk[take..];
+                    if (filled == blockLength)
+                    {
+                        OpenBlock(index, block.AsSpan(0, blockLength), demand);
+                        index++;
+                        filled = 0;
+                        blockLength = (int)Format.StoredLengthOf(index, index + 1, PlainSize);
+                    }
+                }
+            }
+
             if (length > 0)
             {
-                var got = await _s.Store.GetRangeAsync(new GetRangeRequest(version.Key, new ByteRange(offset, length)) { IfMatch = version.ETag }, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                var got = await _s.Store.StreamRangeAsync(new GetRangeRequest(version.Key, new ByteRange(offset, length)) { IfMatch = version.ETag }, Gather, cancellationToken).ConfigureAwait(false);
                 if (got.BytesRead != length)
                 {
                     throw ShortRead(version, offset, length, got.BytesRead);
                 }
             }
 
-            for (var i = first; i < end; i++)
+            // An empty final block (a file of a multiple of the block size, or an empty one) is stored but may have no
+            // bytes to wait for: open what is left.
+            for (; index < end; index++)
             {
-                var at = (int)(Format.StoredOffsetOf(i) - offset);
-                var stored = buffer.AsSpan(at, (int)Format.StoredLengthOf(i, i + 1, PlainSize));
-                OpenIntoCache(i, stored, demand);
-                if (_diskId is not null)
-                {
-                    _s.Disk!.Enqueue(_diskId, i, stored);
-                }
+                blockLength = (int)Format.StoredLengthOf(index, index + 1, PlainSize);
+                OpenBlock(index, block.AsSpan(0, blockLength), demand);
             }
         }
         finally
         {
-            _s.FetchBuffers.Return(buffer);
+            Array.Clear(block);
+            ArrayPool<byte>.Shared.Return(block);
             _s.Fetches.Release();
+        }
+    }
+
+    /// <summary>Opens a fetched stored block into the cache and queues its ciphertext for the disk tier.</summary>
+    private void OpenBlock(long index, ReadOnlySpan<byte> stored, Demand? demand)
+    {
+        OpenIntoCache(index, stored, demand);
+        if (_diskId is not null)
+        {
+            _s.Disk!.Enqueue(_diskId, index, stored);
         }
     }
 
