@@ -193,16 +193,8 @@ internal sealed partial class FuseOperations : IDisposable
                 _ = SetXAttrAsync(q, ino, Name(r->name, Errno.EILSEQ), new ReadOnlySpan<byte>(r->data, checked((int)r->size)).ToArray(), ToXAttrFlags(r->flags));
                 break;
             case Interop.Shim.Opcode.GetXAttr:
-                string xattrName = Name(r->name, Errno.ENODATA);
-                if (!xattrName.StartsWith(S3FileSystem.UserXAttrPrefix, StringComparison.Ordinal))
-                {
-                    // ls -l asks for security.selinux and system.posix_acl_access on every name; only user.* is ever
-                    // stored, so answer here, without the core's exception round trip.
-                    q.ReplyError(Errno.ENODATA);
-                    break;
-                }
-
-                _ = GetXAttrAsync(q, ino, xattrName, r->size);
+                // Names outside user.* never get here: the shim answers them with ENODATA (s3fs_fuse_ops.c).
+                _ = GetXAttrAsync(q, ino, Name(r->name, Errno.ENODATA), r->size);
                 break;
             case Interop.Shim.Opcode.ListXAttr:
                 _ = ListXAttrAsync(q, ino, r->size);

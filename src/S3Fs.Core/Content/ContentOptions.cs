@@ -76,8 +76,9 @@ public sealed record ContentOptions
     public long MaxReadAhead { get; init; } = 64 * MiB;
 
     /// <summary>
-    /// Largest ranged GET issued by read-ahead: 8 MiB, the size AWS recommends for parallel ranged GETs; each response
-    /// is long enough that the per-request latency is amortised, short enough that 4 in flight keep a link busy.
+    /// Largest ranged GET issued by read-ahead, in plaintext bytes (a sealed range is 28 bytes per block longer): 8 MiB,
+    /// the size AWS recommends for parallel ranged GETs; each response is long enough that the per-request latency is
+    /// amortised, short enough that 4 in flight keep a link busy.
     /// </summary>
     public long MaxReadRequest { get; init; } = 8 * MiB;
 
@@ -91,8 +92,8 @@ public sealed record ContentOptions
     public int ReadAheadParallelism { get; init; } = 4;
 
     /// <summary>
-    /// Ranged GETs in flight for the whole mount (demand and read-ahead): 16. Each holds one response buffer of up to
-    /// <see cref="MaxReadRequest"/>, so this bounds the transient memory of reads at 16 × 8 MiB = 128 MiB.
+    /// Ranged GETs in flight for the whole mount (demand and read-ahead): 16. A block fetch streams and holds one stored
+    /// block while it runs; a small object read whole holds at most 64 KiB.
     /// </summary>
     public int MaxConcurrentFetches { get; init; } = 16;
 

@@ -86,7 +86,8 @@ public sealed partial class ContentStore : IContentStore, IAsyncDisposable
 
     public async ValueTask<ObjectInfo?> HeadAsync(string key, long listedSize, CancellationToken cancellationToken)
     {
-        if (listedSize is > 0 and <= WholeReadLimit)
+        // An empty file (0 bytes, or 28 when sealed) has nothing worth caching: a HEAD is the cheaper request.
+        if (listedSize is > 0 and <= WholeReadLimit && SizeOf(listedSize, null) > 0)
         {
             var whole = await TryReadWholeAsync(key, cancellationToken).ConfigureAwait(false);
             if (whole.Answered)

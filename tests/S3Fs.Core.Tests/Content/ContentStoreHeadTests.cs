@@ -59,6 +59,21 @@ public class ContentStoreHeadTests
         Assert.Equal(0, h.Counting.Count(ObjectStoreOperation.GetRange));
     }
 
+    [Fact]
+    public async Task HeadAsync_EmptySealedFile_IsAHead()
+    {
+        await using var h = new ContentHarness(encrypted: true);
+        var stored = await h.CreateAsync("empty", []);
+        h.Counting.Reset();
+
+        var info = await h.Content.HeadAsync("empty", stored.Size, CancellationToken.None);
+
+        Assert.Equal(28, stored.Size); // the seal of the (empty) final block: nothing worth caching
+        Assert.Equal(stored.ETag, info!.ETag);
+        Assert.Equal(1, h.Counting.Count(ObjectStoreOperation.Head));
+        Assert.Equal(0, h.Counting.Count(ObjectStoreOperation.GetRange));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(100)]

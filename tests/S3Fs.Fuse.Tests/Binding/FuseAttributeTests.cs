@@ -116,6 +116,25 @@ public sealed class FuseAttributeTests
     }
 
     [Fact]
+    public async Task GetXAttr_OutsideUserNamespace_NoDataWithoutReachingTheCore()
+    {
+        var fs = new MemoryFileSystem();
+        fs.AddFile("q.txt", [1]);
+        await using var mount = await TestMount.StartAsync(fs);
+        string path = mount.PathOf("q.txt");
+
+        // What ls -l asks of every name; the shim answers without a trip into managed code.
+        Assert.Equal((-1L, 61), await Shell.IoAsync(() => LibC.GetXAttr(path, "security.selinux", new byte[256]))); // ENODATA
+        Assert.Equal((-1L, 61), await Shell.IoAsync(() => LibC.GetXAttr(path, "system.posix_acl_access", new byte[256])));
+        Assert.Equal((-1L, 61), await Shell.IoAsync(() => LibC.GetXAttr(path, "trusted.x", null)));
+        Assert.Equal(0, fs.CallCount("getxattr"));
+
+        // user.* still reaches the core.
+        Assert.Equal((-1L, 61), await Shell.IoAsync(() => LibC.GetXAttr(path, "user.missing", null)));
+        Assert.Equal(1, fs.CallCount("getxattr"));
+    }
+
+    [Fact]
     public async Task StatFs_ReportsTheCoresLimits()
     {
         var fs = new MemoryFileSystem { MaxNameLength = 143 };

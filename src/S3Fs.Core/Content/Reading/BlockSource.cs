@@ -230,10 +230,14 @@ internal sealed partial class BlockSource
         }
     }
 
-    /// <summary>End of the request starting at block <paramref name="first"/>: at most <see cref="ContentOptions.MaxReadRequest"/> stored bytes.</summary>
+    /// <summary>
+    /// End of the request starting at block <paramref name="first"/>: at most <see cref="ContentOptions.MaxReadRequest"/>
+    /// bytes of plaintext. Counted in plaintext because read-ahead sizes its requests in plaintext: counting stored bytes
+    /// split every 8 MiB read-ahead request of a sealed file into a GET of 127 blocks and one of a single block.
+    /// </summary>
     private long RequestEnd(long first, long end)
     {
-        var blocks = Math.Max(1, _s.Options.MaxReadRequest / Format.StoredBlockSize);
+        var blocks = Math.Max(1, _s.Options.MaxReadRequest / BlockSize);
         return Math.Min(end, first + blocks);
     }
 
