@@ -16,12 +16,12 @@ internal sealed class FileHandle(Node node, OpenFlags flags)
     public bool CanWrite => (Flags & OpenFlags.AccessModeMask) != OpenFlags.ReadOnly;
 }
 
-/// <summary>An open directory: the snapshot readdir iterates, so offsets stay stable while it is open.</summary>
+/// <summary>An open directory: the entries readdir iterates (<see cref="DirectoryStream"/>), so offsets stay stable while it is open.</summary>
 internal sealed class DirectoryHandle(Node node)
 {
     public Node Node { get; } = node;
 
-    public IReadOnlyList<(string Name, ListedChild? Child)>? Snapshot { get; set; }
+    public DirectoryStream? Entries { get; set; }
 
     public SemaphoreSlim Gate { get; } = new(1, 1);
 }

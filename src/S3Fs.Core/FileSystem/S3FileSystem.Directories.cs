@@ -41,24 +41,23 @@ public sealed partial class S3FileSystem
         try
         {
             var h = _handles.Get<DirectoryHandle>(handle);
+            DirectoryStream stream;
             await h.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            IReadOnlyList<(string Name, ListedChild? Child)> entries;
             try
             {
-                if (offset == 0 || h.Snapshot is null)
+                if (offset == 0 || h.Entries is null)
                 {
-                    var listing = await GetListingAsync(h.Node, cancellationToken).ConfigureAwait(false);
-                    var snapshot = new List<(string, ListedChild?)>(listing.Count + 2) { (".", null), ("..", null) };
-                    snapshot.AddRange(listing.Select(c => (c.Name, (ListedChild?)c)));
-                    h.Snapshot = snapshot;
+                    h.Entries = OpenEntries(h.Node);
                 }
 
-                entries = h.Snapshot;
+                stream = h.Entries;
             }
             finally
             {
                 h.Gate.Release();
             }
+
+            var entries = await stream.WaitForAsync(offset, cancellationToken).ConfigureAwait(false);
 
             var loadedUpTo = 0;
             for (var i = (int)Math.Min(offset, entries.Count); i < entries.Count; i++)
@@ -245,17 +244,37 @@ public sealed partial class S3FileSystem
     }
 
     /// <summary>The children of a directory: the cached listing if fresh, else a new one with local-only files merged in.</summary>
-    private async ValueTask<List<ListedChild>> GetListingAsync(Node dir, CancellationToken cancellationToken)
+    /// <summary>
+    /// The entries of a directory being opened for reading: from its listing if that is fresh, else a stream filled by a
+    /// new listing in the background, page by page (<see cref="DirectoryStream"/>). The listing is not tied to the
+    /// readdir that started it: it runs to its end (and is cached) even if that request is interrupted.
+    /// </summary>
+    private DirectoryStream OpenEntries(Node dir)
     {
         var now = _time.GetUtcNow();
         var cached = _inodes.WithLock(() => dir.Listing is { } l && l.IsFresh(now, _options.ListingTtl) ? l.Children.Values.ToList() : null);
         if (cached is not null)
         {
-            return cached;
+            return DirectoryStream.Of(cached);
         }
 
-        var children = await _lister.ListAsync(DirectoryKey(dir), dir.IsRoot, cancellationToken).ConfigureAwait(false);
-        return InstallListing(dir, now, children);
+        var stream = new DirectoryStream();
+        _ = FillEntriesAsync(dir, stream, now);
+        return stream;
+    }
+
+    private async Task FillEntriesAsync(Node dir, DirectoryStream stream, DateTimeOffset now)
+    {
+        try
+        {
+            await Task.Yield(); // the readdir that opened the stream goes on to wait for its first entries
+            var children = await _lister.ListAsync(DirectoryKey(dir), dir.IsRoot, int.MaxValue, CancellationToken.None, stream.Add).ConfigureAwait(false);
+            stream.Complete(InstallListing(dir, now, children!));
+        }
+        catch (Exception e)
+        {
+            stream.Fail(e);
+        }
     }
 
     /// <summary>

@@ -36,11 +36,20 @@ internal sealed partial class DirectoryLister
 
     /// <summary>
     /// Lists <paramref name="directoryKey"/> if it fits in <paramref name="maxPages"/> listing pages (1,000 keys each);
-    /// null when it does not (what was read is dropped).
+    /// null when it does not (what was read is dropped). With <paramref name="final"/>, each child is also handed to it
+    /// once, as soon as no later page can change it (see <see cref="FinalChildren"/>), so a caller can show the first
+    /// names while the next pages are still being fetched.
     /// </summary>
-    public async ValueTask<SortedDictionary<string, ListedChild>?> ListAsync(string directoryKey, bool isVolumeRoot, int maxPages, CancellationToken cancellationToken)
+    public async ValueTask<SortedDictionary<string, ListedChild>?> ListAsync(
+        string directoryKey,
+        bool isVolumeRoot,
+        int maxPages,
+        CancellationToken cancellationToken,
+        Action<IReadOnlyList<ListedChild>>? final = null)
     {
         var children = new SortedDictionary<string, ListedChild>(StringComparer.Ordinal);
+        var unreported = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         string? token = null;
         var pages = 0;
         do
@@ -98,10 +107,61 @@ internal sealed partial class DirectoryLister
             }
 
             token = page.NextContinuationToken;
+            if (final is not null)
+            {
+                foreach (var name in children.Keys)
+                {
+                    if (seen.Add(name))
+                    {
+                        unreported.Add(name);
+                    }
+                }
+
+                var lastKey = LastKey(page);
+                final(FinalChildren(directoryKey, children, unreported, token is null ? null : lastKey));
+            }
         }
         while (token is not null);
 
         return children;
+    }
+
+    /// <summary>
+    /// Takes from <paramref name="unreported"/> the children no later page can change (in name order within the page
+    /// that showed them). Keys arrive in ordinal order, and what a later key can still do to a name already seen is
+    /// one thing: turn a file <c>x</c> into a directory (the prefix <c>x/</c> or s3fs-fuse's <c>x_$folder$</c>, the latter sorting last).
+    /// So a directory is final at once, and a file once the listing has passed <c>x_$folder$</c>; with
+    /// <paramref name="passedKey"/> null (the last page) everything is.
+    /// </summary>
+    private static List<ListedChild> FinalChildren(string directoryKey, SortedDictionary<string, ListedChild> children, List<string> unreported, string? passedKey)
+    {
+        var ready = new List<ListedChild>();
+        var kept = 0;
+        for (var i = 0; i < unreported.Count; i++)
+        {
+            var name = unreported[i];
+            var child = children[name];
+            if (passedKey is null || child.Kind == FileKind.Directory
+                || string.CompareOrdinal(directoryKey + name + LegacyFolderSuffix, passedKey) <= 0)
+            {
+                ready.Add(child);
+            }
+            else
+            {
+                unreported[kept++] = name;
+            }
+        }
+
+        unreported.RemoveRange(kept, unreported.Count - kept);
+        return ready;
+    }
+
+    /// <summary>The greatest key of a page: its last object or its last common prefix, whichever sorts later.</summary>
+    private static string LastKey(ListPage page)
+    {
+        var lastObject = page.Objects.Count > 0 ? page.Objects[^1].Key : string.Empty;
+        var lastPrefix = page.CommonPrefixes.Count > 0 ? page.CommonPrefixes[^1] : string.Empty;
+        return string.CompareOrdinal(lastObject, lastPrefix) >= 0 ? lastObject : lastPrefix;
     }
 
     private bool Accept(string name, string directoryKey, bool isVolumeRoot)

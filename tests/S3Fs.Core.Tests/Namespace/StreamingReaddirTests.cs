@@ -1,0 +1,136 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using S3Fs.Core.FileSystem;
+using S3Fs.Core.Namespace;
+using S3Fs.Core.Storage;
+using S3Fs.Core.Tests.Conformance;
+using S3Fs.Testing.Content;
+using S3Fs.Testing.Storage;
+
+namespace S3Fs.Core.Tests.Namespace;
+
+/// <summary>
+/// readdir of a directory being listed hands out each listing page's names as soon as no later page can change them
+/// (<see cref="DirectoryLister"/>'s final callback, <see cref="DirectoryStream"/>), instead of after the last page.
+/// </summary>
+public sealed class StreamingReaddirTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task ListAsync_FinalCallback_ReportsEachNameOnceWithItsFinalKindAndHoldsBackWhatALaterPageMayChange()
+    {
+        var store = new InMemoryObjectStore("stream");
+        var keys = Enumerable.Range(0, 998).Select(i => $"d/a{i:D4}")       // keys 0-997
+            .Concat(["d/b", "d/b-1"])                                          // 998, 999: the end of page 1
+            .Concat(["d/b.txt", "d/b/inner", "d/c", "d/c_$folder$", "d/e"]); // page 2: b becomes a directory, so does c
+        foreach (var key in keys)
+        {
+            await store.PutAsync(new PutRequest(key, new byte[] { 1 }), CancellationToken.None);
+        }
+
+        var reports = new List<IReadOnlyList<ListedChild>>();
+        var lister = new DirectoryLister(store, NullLogger.Instance, 255);
+
+        var children = await lister.ListAsync("d/", isVolumeRoot: false, int.MaxValue, CancellationToken.None, reports.Add);
+
+        Assert.Equal(2, reports.Count);
+        Assert.Equal(998, reports[0].Count); // 'b' and 'b-1' wait: 'b/' and 'b_$folder$' sort after the page's last key
+        Assert.DoesNotContain(reports[0], c => c.Name.StartsWith('b'));
+        var reported = reports.SelectMany(r => r).ToList();
+        Assert.Equal(children!.Count, reported.Count);
+        Assert.Equal(children.Keys.Order(StringComparer.Ordinal), reported.Select(c => c.Name).Order(StringComparer.Ordinal));
+        Assert.All(reported, c => Assert.Equal(children[c.Name].Kind, c.Kind));
+        Assert.Equal(FileKind.Directory, reported.Single(c => c.Name == "b").Kind);
+        Assert.Equal(FileKind.Directory, reported.Single(c => c.Name == "c").Kind);
+        Assert.Equal(FileKind.RegularFile, reported.Single(c => c.Name == "b-1").Kind);
+    }
+
+    [Fact]
+    public async Task ReadDir_WhileTheSecondPageIsListed_HandsOutTheFirstPagesNames()
+    {
+        var memory = new InMemoryObjectStore("stream");
+        for (var i = 0; i < 1500; i++)
+        {
+            await memory.PutAsync(new PutRequest($"mnt/d/f{i:D4}", new byte[] { 1 }), CancellationToken.None);
+        }
+
+        var gated = new SecondPageGate(memory);
+        var driver = new InProcessDriver(gated, "mnt/", s => new WholeObjectContentStore(s));
+        await using var _ = driver;
+        var fs = driver.FileSystem;
+        var dir = (await fs.LookupAsync(IFileSystem.RootInode, "d", CancellationToken.None)).Inode;
+        var open = await fs.OpenDirAsync(dir, CancellationToken.None);
+        var sink = new Sink();
+        long offset = 0;
+
+        // Page 1 holds f0000-f0999; f0999 waits for the next page (a later 'f0999/' could make it a directory).
+        while (sink.Names.Count(n => n is not "." and not "..") < 999)
+        {
+            sink.Added = 0;
+            await fs.ReadDirAsync(dir, open.Handle, offset, sink, CancellationToken.None).AsTask().WaitAsync(Patience);
+            Assert.True(sink.Added > 0, "readdir ended the directory before it was listed");
+            offset = sink.LastOffset;
+        }
+
+        Assert.Equal(1, gated.HeldPages); // all of that while the second LIST was still waiting
+        gated.Release();
+        do
+        {
+            sink.Added = 0;
+            await fs.ReadDirAsync(dir, open.Handle, offset, sink, CancellationToken.None).AsTask().WaitAsync(Patience);
+            offset = sink.LastOffset;
+        }
+        while (sink.Added > 0);
+
+        await fs.ReleaseDirAsync(dir, open.Handle, CancellationToken.None);
+        var names = sink.Names.Where(n => n is not "." and not "..").ToList();
+        Assert.Equal(1500, names.Count);
+        Assert.Equal(Enumerable.Range(0, 1500).Select(i => $"f{i:D4}"), names.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>Holds every LIST of a page after the first (one with a continuation token) until released.</summary>
+    private sealed class SecondPageGate(IObjectStore inner) : DelegatingObjectStore(inner)
+    {
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _held;
+
+        public int HeldPages => Volatile.Read(ref _held);
+
+        public void Release() => _release.TrySetResult();
+
+        public override async ValueTask<ListPage> ListAsync(ListRequest request, CancellationToken cancellationToken)
+        {
+            if (request.ContinuationToken is not null && !_release.Task.IsCompleted)
+            {
+                Interlocked.Increment(ref _held);
+                await _release.Task.WaitAsync(cancellationToken);
+            }
+
+            return await Inner.ListAsync(request, cancellationToken);
+        }
+    }
+
+    private sealed class Sink : IDirectoryEntrySink
+    {
+        public List<string> Names { get; } = [];
+
+        public long LastOffset { get; private set; }
+
+        public int Added { get; set; }
+
+        public bool WantsAttributes => false;
+
+        public bool TryAdd(DirectoryEntry entry, EntryReply? attributes)
+        {
+            if (Added == 100)
+            {
+                return false;
+            }
+
+            Names.Add(entry.Name);
+            LastOffset = entry.NextOffset;
+            Added++;
+            return true;
+        }
+    }
+}
