@@ -43,8 +43,16 @@ internal static class DirectoryReader
         var open = await fs.OpenDirAsync(directory, cancellationToken).ConfigureAwait(false);
         try
         {
-            // The sink never refuses an entry, so one call streams the whole directory.
-            await fs.ReadDirAsync(directory, open.Handle, 0, sink, cancellationToken).ConfigureAwait(false);
+            // The sink never refuses an entry, but a directory still being listed is handed out as its pages arrive:
+            // call again from the last offset until a call adds nothing (the end of the directory).
+            long offset = 0;
+            do
+            {
+                sink.Added = 0;
+                await fs.ReadDirAsync(directory, open.Handle, offset, sink, cancellationToken).ConfigureAwait(false);
+                offset = sink.NextOffset;
+            }
+            while (sink.Added > 0);
         }
         finally
         {
@@ -58,8 +66,17 @@ internal static class DirectoryReader
 
         public bool WantsAttributes { get; } = wantsAttributes;
 
+        /// <summary>Entries (dots included) the last call handed over.</summary>
+        public int Added { get; set; }
+
+        /// <summary>Where the next call starts: the last entry's NextOffset.</summary>
+        public long NextOffset { get; private set; }
+
         public bool TryAdd(DirectoryEntry entry, EntryReply? attributes)
         {
+            Added++;
+            NextOffset = entry.NextOffset;
+
             // "." and ".." come without attributes and without a reference (the core adds no lookup for them).
             if (entry.Name is not "." and not "..")
             {

@@ -54,7 +54,11 @@ public interface IFileSystem
 
     ValueTask<OpenReply> OpenDirAsync(long inode, CancellationToken cancellationToken);
 
-    /// <summary>Streams entries from <paramref name="offset"/> (0 = start, then each entry's NextOffset) into the sink.</summary>
+    /// <summary>
+    /// Hands entries from <paramref name="offset"/> (0 = start, then the last entry's NextOffset) to the sink until it
+    /// refuses one or no further entry is available yet (a directory still being listed hands out what it has). A call
+    /// that adds nothing means the end of the directory: callers call again from the last NextOffset until then.
+    /// </summary>
     ValueTask ReadDirAsync(long inode, ulong handle, long offset, IDirectoryEntrySink sink, CancellationToken cancellationToken);
 
     ValueTask ReleaseDirAsync(long inode, ulong handle, CancellationToken cancellationToken);

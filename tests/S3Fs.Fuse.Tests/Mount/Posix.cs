@@ -21,10 +21,10 @@ internal static class Posix
     public const int OAppend = 0x400;
 
     /// <summary>
-    /// O_CLOEXEC, added to every open: .NET opens its own files close-on-exec, and a descriptor opened here without it
-    /// is inherited by every process any test starts meanwhile (tests run in parallel); when such a child exits, its copy
-    /// is closed and the mount gets a FLUSH, which uploads the file as written so far (a 3 MiB prefix of a 20 MiB file
-    /// was stored that way while a test expected nothing stored).
+    /// O_CLOEXEC, added to every open, as .NET does for its own files. Without it every process any test starts
+    /// meanwhile (tests run in parallel) keeps a copy of the descriptor for its whole life, and with it the file and
+    /// the mount busy. Even with it, a child forked while the descriptor is open closes its copy at exec, and that close
+    /// sends the mount a FLUSH like any other: see <see cref="UploadFailureTests"/>, which therefore runs alone.
     /// </summary>
     private const int OCloseOnExec = 0x80000;
 

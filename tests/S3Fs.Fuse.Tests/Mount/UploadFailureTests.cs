@@ -11,6 +11,7 @@ namespace S3Fs.Fuse.Tests.Mount;
 /// </summary>
 [Trait("Category", "Fuse")]
 [Trait("Category", "S3")]
+[Collection(NoProcessStartsCollection.Name)]
 public sealed class UploadFailureTests
 {
     /// <summary>The retrier's first delay is 1 s, then 2 s, 4 s...; 30 s is far beyond its first rounds.</summary>
@@ -178,4 +179,16 @@ public sealed class UploadFailureTests
             await Task.Delay(200);
         }
     }
+}
+
+/// <summary>
+/// Tests that hold a file open for writing in this process and assert what is stored while it is open run alone,
+/// after the rest: a process another test starts meanwhile is forked from this one, and closing its copy of the
+/// descriptor (at exec) is a close like any other, so the mount gets a FLUSH and stores the file as written so far.
+/// Seen: a 3 MiB prefix of a 20 MiB file stored while the test expected nothing stored.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class NoProcessStartsCollection
+{
+    public const string Name = "No concurrent process starts";
 }
