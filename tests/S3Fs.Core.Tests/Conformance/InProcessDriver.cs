@@ -161,7 +161,7 @@ public sealed class InProcessDriver : IFsDriver
         var open = await _fs.OpenDirAsync(ino, None);
         try
         {
-            var sink = new CollectingSink();
+            var sink = new CollectingSink(capacity: 7, wantsAttributes: true); // a small buffer exercises continuation offsets
             long offset = 0;
             do
             {
@@ -276,31 +276,6 @@ public sealed class InProcessDriver : IFsDriver
         catch (FsException e)
         {
             throw new FsDriverException(e.Code, e.Message);
-        }
-    }
-
-    private sealed class CollectingSink : IDirectoryEntrySink
-    {
-        public List<string> Names { get; } = [];
-
-        public long LastOffset { get; private set; }
-
-        public int Added { get; set; }
-
-        public bool WantsAttributes => true;
-
-        public bool TryAdd(DirectoryEntry entry, EntryReply? attributes)
-        {
-            // A small reply buffer, so that continuation offsets are exercised.
-            if (Added == 7)
-            {
-                return false;
-            }
-
-            Names.Add(entry.Name);
-            LastOffset = entry.NextOffset;
-            Added++;
-            return true;
         }
     }
 }

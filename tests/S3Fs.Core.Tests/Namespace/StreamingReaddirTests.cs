@@ -60,7 +60,7 @@ public sealed class StreamingReaddirTests
         var fs = driver.FileSystem;
         var dir = (await fs.LookupAsync(IFileSystem.RootInode, "d", CancellationToken.None)).Inode;
         var open = await fs.OpenDirAsync(dir, CancellationToken.None);
-        var sink = new Sink();
+        var sink = new CollectingSink(capacity: 100, wantsAttributes: false);
         long offset = 0;
 
         // Page 1 holds f0000-f0999; f0999 waits for the next page (a later 'f0999/' could make it a directory).
@@ -107,30 +107,6 @@ public sealed class StreamingReaddirTests
             }
 
             return await Inner.ListAsync(request, cancellationToken);
-        }
-    }
-
-    private sealed class Sink : IDirectoryEntrySink
-    {
-        public List<string> Names { get; } = [];
-
-        public long LastOffset { get; private set; }
-
-        public int Added { get; set; }
-
-        public bool WantsAttributes => false;
-
-        public bool TryAdd(DirectoryEntry entry, EntryReply? attributes)
-        {
-            if (Added == 100)
-            {
-                return false;
-            }
-
-            Names.Add(entry.Name);
-            LastOffset = entry.NextOffset;
-            Added++;
-            return true;
         }
     }
 }
