@@ -265,6 +265,8 @@ public sealed partial class S3FileSystem
 
     private async Task FillEntriesAsync(Node dir, DirectoryStream stream, DateTimeOffset now)
     {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _inodes.WithLock(() => { dir.ListingInProgress = done.Task; });
         try
         {
             await Task.Yield(); // the readdir that opened the stream goes on to wait for its first entries
@@ -274,6 +276,17 @@ public sealed partial class S3FileSystem
         catch (Exception e)
         {
             stream.Fail(e);
+        }
+        finally
+        {
+            _inodes.WithLock(() =>
+            {
+                if (dir.ListingInProgress == done.Task)
+                {
+                    dir.ListingInProgress = null;
+                }
+            });
+            done.TrySetResult();
         }
     }
 

@@ -161,6 +161,21 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
         }
 
         var now = _time.GetUtcNow();
+        Task? inProgress = null;
+        _inodes.WithLock(() =>
+        {
+            if (dir.Listing is not { } l || !l.IsFresh(now, _options.ListingTtl))
+            {
+                inProgress = dir.ListingInProgress;
+            }
+        });
+        if (inProgress is not null)
+        {
+            // readdir is listing this directory (ls -l looks up every name it reads): its listing answers this lookup.
+            await inProgress.WaitAsync(cancellationToken).ConfigureAwait(false);
+            now = _time.GetUtcNow();
+        }
+
         var listing = _inodes.WithLock(() => dir.Listing is { } l && l.IsFresh(now, _options.ListingTtl) ? l : null)
             ?? await TryListSmallDirectoryAsync(dir, cancellationToken).ConfigureAwait(false);
         if (listing is not null)

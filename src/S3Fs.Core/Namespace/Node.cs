@@ -68,6 +68,12 @@ internal sealed class Node
     /// <summary>Listing cache of a directory.</summary>
     public DirectoryListing? Listing { get; set; }
 
+    /// <summary>
+    /// A full listing of this directory started by readdir and not finished yet (completes, never faults, when it is
+    /// installed or has failed): lookups wait for it instead of probing names the listing is about to show.
+    /// </summary>
+    public Task? ListingInProgress { get; set; }
+
     /// <summary>The version the kernel's page cache holds for this file (decides keep_cache at open).</summary>
     public ObjectVersion? LastOpenedVersion { get; set; }
 

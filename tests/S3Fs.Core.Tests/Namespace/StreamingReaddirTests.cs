@@ -49,7 +49,8 @@ public sealed class StreamingReaddirTests
     public async Task ReadDir_WhileTheSecondPageIsListed_HandsOutTheFirstPagesNames()
     {
         var memory = new InMemoryObjectStore("stream");
-        for (var i = 0; i < 1500; i++)
+        // Three pages: too large for a lookup miss to list whole (it would probe the name instead).
+        for (var i = 0; i < 2500; i++)
         {
             await memory.PutAsync(new PutRequest($"mnt/d/f{i:D4}", new byte[] { 1 }), CancellationToken.None);
         }
@@ -73,7 +74,14 @@ public sealed class StreamingReaddirTests
         }
 
         Assert.Equal(1, gated.HeldPages); // all of that while the second LIST was still waiting
+
+        // A lookup meanwhile (ls -l stats what it read) waits for the listing instead of probing the name.
+        var lookup = fs.LookupAsync(dir, "f1200", CancellationToken.None).AsTask();
+        await Task.Delay(200);
+        Assert.False(lookup.IsCompleted);
         gated.Release();
+        Assert.Equal(1, (await lookup.WaitAsync(Patience)).Attributes.Size);
+        Assert.DoesNotContain("mnt/d/f1200/", gated.ListedPrefixes);
         do
         {
             sink.Added = 0;
@@ -84,8 +92,8 @@ public sealed class StreamingReaddirTests
 
         await fs.ReleaseDirAsync(dir, open.Handle, CancellationToken.None);
         var names = sink.Names.Where(n => n is not "." and not "..").ToList();
-        Assert.Equal(1500, names.Count);
-        Assert.Equal(Enumerable.Range(0, 1500).Select(i => $"f{i:D4}"), names.Order(StringComparer.Ordinal));
+        Assert.Equal(2500, names.Count);
+        Assert.Equal(Enumerable.Range(0, 2500).Select(i => $"f{i:D4}"), names.Order(StringComparer.Ordinal));
     }
 
     /// <summary>Holds every LIST of a page after the first (one with a continuation token) until released.</summary>
@@ -98,8 +106,11 @@ public sealed class StreamingReaddirTests
 
         public void Release() => _release.TrySetResult();
 
+        public System.Collections.Concurrent.ConcurrentBag<string> ListedPrefixes { get; } = [];
+
         public override async ValueTask<ListPage> ListAsync(ListRequest request, CancellationToken cancellationToken)
         {
+            ListedPrefixes.Add(request.Prefix);
             if (request.ContinuationToken is not null && !_release.Task.IsCompleted)
             {
                 Interlocked.Increment(ref _held);
