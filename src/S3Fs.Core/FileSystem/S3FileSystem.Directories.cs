@@ -243,7 +243,6 @@ public sealed partial class S3FileSystem
         }
     }
 
-    /// <summary>The children of a directory: the cached listing if fresh, else a new one with local-only files merged in.</summary>
     /// <summary>
     /// The entries of a directory being opened for reading: from its listing if that is fresh, else a stream filled by a
     /// new listing in the background, page by page (<see cref="DirectoryStream"/>). The listing is not tied to the

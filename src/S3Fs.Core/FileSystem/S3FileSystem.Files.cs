@@ -306,7 +306,7 @@ public sealed partial class S3FileSystem
 
         var head = node.Object.Metadata is null
             ? await _content.HeadAsync(node.Object.Key, node.Object.ObjectSize, cancellationToken).ConfigureAwait(false)
-                ?? throw new ObjectStoreException(ObjectStoreErrorKind.NotFound, "HeadObject", _store.Bucket, node.Object.Key, "the object is gone")
+                ?? throw FsException.NotFound($"'{node.Object.Key}' (deleted by another client)")
             : new ObjectInfo(node.Object.Key, node.Object.ObjectSize, node.Object.ETag, node.Object.LastModified, node.Object.Metadata);
         node.Object = ObjectState.FromInfo(head);
         node.Content = await _content.OpenAsync(head, cancellationToken).ConfigureAwait(false);

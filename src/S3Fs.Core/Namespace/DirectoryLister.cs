@@ -49,7 +49,16 @@ internal sealed partial class DirectoryLister
     {
         var children = new SortedDictionary<string, ListedChild>(StringComparer.Ordinal);
         var unreported = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        void Put(ListedChild child)
+        {
+            if (final is not null && !children.ContainsKey(child.Name))
+            {
+                unreported.Add(child.Name);
+            }
+
+            children[child.Name] = child;
+        }
+
         string? token = null;
         var pages = 0;
         do
@@ -66,7 +75,7 @@ internal sealed partial class DirectoryLister
                 if (Accept(name, directoryKey, isVolumeRoot))
                 {
                     // A directory wins over a file of the same name (both can exist in S3).
-                    children[name] = new ListedChild(name, FileKind.Directory, 0, default, DateTimeOffset.MinValue);
+                    Put(new ListedChild(name, FileKind.Directory, 0, default, DateTimeOffset.MinValue));
                 }
             }
 
@@ -100,25 +109,16 @@ internal sealed partial class DirectoryLister
                     continue;
                 }
 
-                children[name] = new ListedChild(name, kind, obj.Size, obj.ETag, obj.LastModified)
+                Put(new ListedChild(name, kind, obj.Size, obj.ETag, obj.LastModified)
                 {
                     ObjectKey = kind == FileKind.Directory ? null : obj.Key,
-                };
+                });
             }
 
             token = page.NextContinuationToken;
             if (final is not null)
             {
-                foreach (var name in children.Keys)
-                {
-                    if (seen.Add(name))
-                    {
-                        unreported.Add(name);
-                    }
-                }
-
-                var lastKey = LastKey(page);
-                final(FinalChildren(directoryKey, children, unreported, token is null ? null : lastKey));
+                final(FinalChildren(directoryKey, children, unreported, token is null ? null : LastKey(page)));
             }
         }
         while (token is not null);
@@ -127,9 +127,10 @@ internal sealed partial class DirectoryLister
     }
 
     /// <summary>
-    /// Takes from <paramref name="unreported"/> the children no later page can change (in name order within the page
-    /// that showed them). Keys arrive in ordinal order, and what a later key can still do to a name already seen is
-    /// one thing: turn a file <c>x</c> into a directory (the prefix <c>x/</c> or s3fs-fuse's <c>x_$folder$</c>, the latter sorting last).
+    /// Takes from <paramref name="unreported"/> the children no later page can change, in the order the listing first
+    /// showed them (each page costs only its own names and those still held back). Keys arrive in ordinal order, and
+    /// what a later key can still do to a name already seen is one thing: turn a file <c>x</c> into a directory (the
+    /// prefix <c>x/</c> or s3fs-fuse's <c>x_$folder$</c>, the latter sorting last).
     /// So a directory is final at once, and a file once the listing has passed <c>x_$folder$</c>; with
     /// <paramref name="passedKey"/> null (the last page) everything is.
     /// </summary>
