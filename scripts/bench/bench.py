@@ -316,7 +316,7 @@ class Bench:
         self.results["meta"] = {
             "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"), "run_id": self.ctx.run_id,
             "size": self.size, "small_files": a.small_files, "small_size": a.small_size, "ls_entries": a.ls_entries,
-            "fio_seconds": a.fio_seconds, "repeats": a.repeats, "cache_size_mib": a.cache_size_mib, "s3cfs_options": a.s3cfs_options,
+            "fio_seconds": a.fio_seconds, "repeats": a.repeats, "cache_size_mib": a.cache_size_mib, "s3cfs_options": [o.strip() for o in a.s3cfs_options.split(",") if o.strip()],
             "machine": machine(), "contenders": [m.name for m in self.mounts] + (["direct"] if self.with_direct else []),
             "labels": {m.name: m.label for m in self.mounts}, "versions": versions(self.ctx.s3cfs)}
         start = time.monotonic()

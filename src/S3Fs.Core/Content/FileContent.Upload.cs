@@ -214,6 +214,8 @@ internal sealed partial class FileContent
             _target = Task.FromResult(target);
         }
 
+        Volatile.Write(ref _sealedTarget, target as SealedBlockFormat);
+
         if (old is not null && !ReferenceEquals(old.Source.Format, target))
         {
             old.Source.Format.Dispose(); // a plain base converted to encrypted: the plain format holds no key
@@ -252,7 +254,9 @@ internal sealed partial class FileContent
         try
         {
             var cipher = await _s.Options.Ciphers!.CreateAsync(key, CancellationToken.None).ConfigureAwait(false);
-            return new SealedBlockFormat(cipher);
+            var format = new SealedBlockFormat(cipher);
+            Volatile.Write(ref _sealedTarget, format);
+            return format;
         }
         catch (Exception e) when (ContentErrors.FromOpen(key ?? "(new file)", e) is { } mapped)
         {

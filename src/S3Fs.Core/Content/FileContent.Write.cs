@@ -134,15 +134,19 @@ internal sealed partial class FileContent
         }
     }
 
-    /// <summary>Seals a full block into a new slot (copy on write: the old slot stays valid until the new one is written).</summary>
+    /// <summary>
+    /// Seals a full block into a new slot (copy on write: the old slot stays valid until the new one is written): for
+    /// the object when the file's cipher exists, so the upload sends it as staged, else under the staging key.
+    /// </summary>
     private async ValueTask StageAsync(long index, ReadOnlyMemory<byte> block, CancellationToken cancellationToken)
     {
         var staging = _staging ??= _s.Staging.CreateFile(_blockSize);
         var slot = staging.Allocate();
         var generation = ++_generation;
+        StagedBlock staged;
         try
         {
-            await staging.WriteAsync(slot, index, generation, block, cancellationToken).ConfigureAwait(false);
+            staged = await staging.WriteAsync(slot, index, generation, block, StagingFormat(), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -155,7 +159,27 @@ internal sealed partial class FileContent
             Retire(old.Slot);
         }
 
-        _staged[index] = new StagedBlock(slot, generation);
+        _staged[index] = staged;
+    }
+
+    /// <summary>
+    /// The format blocks are staged in for the object: the file's cipher, once it exists. A new file of an encrypting
+    /// volume gets its cipher started here, at its first staged block (its upload needs it anyway); until it is ready,
+    /// blocks are staged under the staging key. Plain targets never: the disk must not hold plaintext.
+    /// </summary>
+    private SealedBlockFormat? StagingFormat()
+    {
+        if (Volatile.Read(ref _sealedTarget) is { } ready)
+        {
+            return ready;
+        }
+
+        if (_s.Options.Encrypting && _target is null)
+        {
+            _ = EnsureTargetAsync(null);
+        }
+
+        return Volatile.Read(ref _sealedTarget);
     }
 
     /// <summary>Makes <see cref="_fill"/> hold block <paramref name="index"/> (staging the block it held before).</summary>
@@ -206,7 +230,7 @@ internal sealed partial class FileContent
     {
         if (_staged.TryGetValue(index, out var staged))
         {
-            await _staging!.ReadAsync(staged.Slot, index, staged.Generation, destination, cancellationToken).ConfigureAwait(false);
+            await _staging!.ReadAsync(staged, index, destination, cancellationToken).ConfigureAwait(false);
             return;
         }
 

@@ -36,6 +36,7 @@ internal sealed partial class FileContent : IFileContent
     private readonly int _blockSize;
     private BaseObject? _base;
     private Task<BlockFormat>? _target;
+    private SealedBlockFormat? _sealedTarget; // the target once it exists, when it seals (what blocks are staged in)
     private StagingFile? _staging;
     private Fill? _fill;
     private long _size;
@@ -62,6 +63,7 @@ internal sealed partial class FileContent : IFileContent
         if (format.IsEncrypted || !services.Options.Encrypting)
         {
             _target = Task.FromResult(format);
+            _sealedTarget = format as SealedBlockFormat;
         }
     }
 
@@ -89,6 +91,12 @@ internal sealed partial class FileContent : IFileContent
 
     /// <summary>Blocks staged on local disk now (tests; not synchronised).</summary>
     internal int StagedBlocks => _staged.Count;
+
+    /// <summary>The target format's creation, once started (tests wait for it).</summary>
+    internal Task<BlockFormat>? TargetTask => _target;
+
+    /// <summary>How block <paramref name="index"/> is staged, if it is (tests; not synchronised).</summary>
+    internal StagedBlock? StagedAt(long index) => _staged.TryGetValue(index, out var staged) ? staged : null;
 
     /// <summary>The staging file, if any (tests scan its raw bytes).</summary>
     internal StagingFile? StagingFile => _staging;
@@ -160,7 +168,7 @@ internal sealed partial class FileContent : IFileContent
                     }
                     else if (_staged.TryGetValue(index, out var staged))
                     {
-                        await _staging!.ReadAsync(staged.Slot, index, staged.Generation, buffer.AsMemory(0, _blockSize), cancellationToken).ConfigureAwait(false);
+                        await _staging!.ReadAsync(staged, index, buffer.AsMemory(0, _blockSize), cancellationToken).ConfigureAwait(false);
                         buffer.AsSpan(skip, take).CopyTo(target.Span);
                     }
                     else

@@ -1,4 +1,5 @@
 using S3Fs.Core.Content;
+using S3Fs.Core.Content.Uploading;
 using S3Fs.Core.Content.Writing;
 using S3Fs.Core.FileSystem;
 
@@ -62,17 +63,18 @@ public class StagingFileTests
             var block = ContentHarness.Random(4096, 1);
             var a = file.Allocate();
             var b = file.Allocate();
-            await file.WriteAsync(a, 7, 1, block, CancellationToken.None);
-            await file.WriteAsync(b, 7, 2, block, CancellationToken.None);
+            var first = await file.WriteAsync(a, 7, 1, block, null, CancellationToken.None);
+            await file.WriteAsync(b, 7, 2, block, null, CancellationToken.None);
+            Assert.Null(first.Format);
 
             var back = new byte[4096];
-            await file.ReadAsync(a, 7, 1, back, CancellationToken.None);
+            await file.ReadAsync(first, 7, back, CancellationToken.None);
             Assert.Equal(block, back);
 
             // An older write of the block (replay), another block index, another slot's content: all refused.
             foreach (var (slot, index, generation) in new[] { (b, 7L, 1L), (a, 8L, 1L), (a, 7L, 2L) })
             {
-                var e = await Assert.ThrowsAsync<FsException>(async () => await file.ReadAsync(slot, index, generation, back, CancellationToken.None));
+                var e = await Assert.ThrowsAsync<FsException>(async () => await file.ReadAsync(new StagedBlock(slot, generation, null, 0), index, back, CancellationToken.None));
                 Assert.Equal(FsErrorCode.IntegrityError, e.Code);
                 Assert.All(back, x => Assert.Equal(0, x));
             }

@@ -5,8 +5,8 @@ using System.Runtime.Intrinsics.X86;
 namespace S3Fs.Core.Content.Caching;
 
 /// <summary>
-/// CRC-32C (Castagnoli), the checksum of disk-cache files. The BCL has no CRC (System.IO.Hashing is not available
-/// here), and a cryptographic hash would be wasted work: the checksum only catches torn or corrupted files early,
+/// CRC-32C (Castagnoli), the checksum of disk-cache files (their header format pins it). Neither the BCL nor
+/// System.IO.Hashing 10 has the Castagnoli polynomial, and a cryptographic hash would be wasted work: the checksum only catches torn or corrupted files early,
 /// while AES-GCM authenticates every block again when it is opened. Uses the SSE4.2 / ARMv8 CRC instructions
 /// (8 bytes per instruction) and a table where neither exists.
 /// </summary>

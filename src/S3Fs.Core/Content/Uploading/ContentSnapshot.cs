@@ -3,8 +3,12 @@ using S3Fs.Core.Content.Writing;
 
 namespace S3Fs.Core.Content.Uploading;
 
-/// <summary>A staged block: its slot in the staging file and the generation it was sealed with.</summary>
-internal readonly record struct StagedBlock(int Slot, long Generation);
+/// <summary>
+/// A staged block: its slot in the staging file, the generation it was written with, and its form: sealed for the
+/// object as a non-final block of <paramref name="Format"/> (<paramref name="Digest"/> is the XXH3 digest of the slot's
+/// bytes), or, when <paramref name="Format"/> is null, sealed under the staging area's ephemeral key.
+/// </summary>
+internal readonly record struct StagedBlock(int Slot, long Generation, SealedBlockFormat? Format, ulong Digest);
 
 /// <summary>
 /// The content of a file as it was when an upload began: size, staged blocks (their slots are pinned, so they stay
@@ -64,7 +68,7 @@ internal sealed class ContentSnapshot
     {
         if (Staged.TryGetValue(index, out var staged))
         {
-            await Staging!.ReadAsync(staged.Slot, index, staged.Generation, destination[..BlockSize], cancellationToken).ConfigureAwait(false);
+            await Staging!.ReadAsync(staged, index, destination[..BlockSize], cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -76,6 +80,13 @@ internal sealed class ContentSnapshot
             await Base.ReadAsync(start, destination[..(int)(baseEnd - start)], cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Whether block <paramref name="index"/> is staged exactly as the new object stores it: sealed by the target
+    /// format as a non-final block, and not the final block now. Such a block is sent as staged.
+    /// </summary>
+    public bool TryGetStoredStaged(long index, out StagedBlock staged) =>
+        Staged.TryGetValue(index, out staged) && staged.Format is { } format && ReferenceEquals(format, Target) && index < BlockCount - 1;
 
     /// <summary>
     /// Runs of blocks whose stored bytes in the base are exactly what the new object needs at the same offsets: not

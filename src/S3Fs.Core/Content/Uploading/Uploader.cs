@@ -9,7 +9,8 @@ namespace S3Fs.Core.Content.Uploading;
 /// multipart upload planned by <see cref="PartPlanner"/>, its parts sent in parallel (at most
 /// <see cref="ContentOptions.UploadParallelism"/> per upload, and at most <see cref="ContentOptions.MaxConcurrentPartBuffers"/>
 /// part bodies in memory across the mount). An uploaded part is assembled block by block: unchanged runs as stored
-/// in the base (one ranged GET each, never decrypted), everything else sealed from the snapshot's plaintext. Returns
+/// in the base (one ranged GET each, never decrypted), blocks staged sealed for the object copied as staged, everything
+/// else sealed from the snapshot's plaintext. Returns
 /// only after S3 confirmed; on any failure the multipart upload is aborted and the exception propagates (the caller
 /// keeps the content dirty). A server that turns out to refuse UploadPartCopy gets the whole object uploaded instead.
 /// </summary>
@@ -183,6 +184,14 @@ internal sealed class Uploader
                     var length = (int)target.StoredLengthOf(i, stop, snapshot.Size);
                     await snapshot.Base!.ReadStoredAsync(i, stop, destination.Slice(at, length), cancellationToken).ConfigureAwait(false);
                     i = stop;
+                    continue;
+                }
+
+                if (snapshot.TryGetStoredStaged(i, out var staged))
+                {
+                    // Staged as the object stores it: copied as is, no AES pass.
+                    await snapshot.Staging!.ReadStoredAsync(staged, i, destination.Slice(at, target.StoredBlockSize), cancellationToken).ConfigureAwait(false);
+                    i++;
                     continue;
                 }
 
