@@ -28,7 +28,7 @@ extern "C" {
 #define S3FS_FUSE_API __attribute__((visibility("default")))
 
 /* Bumped on any change to a struct layout or function signature below. */
-#define S3FS_FUSE_ABI_VERSION 2
+#define S3FS_FUSE_ABI_VERSION 3
 
 /* Opcodes carried in s3fs_request.opcode. Values are part of the ABI. */
 #define S3FS_OP_INIT          1  /* data -> s3fs_init_info; no reply (req is NULL) */
@@ -227,6 +227,12 @@ S3FS_FUSE_API int32_t s3fs_fuse_session_loop(s3fs_fuse_session *session, const s
 /* Asks the kernel to detach the mount (umount2 MNT_DETACH as root, else fusermount3 -u -z); the loop
    then ends by itself. Safe while the loop runs. Returns 0 or -errno. */
 S3FS_FUSE_API int32_t s3fs_fuse_session_request_unmount(s3fs_fuse_session *session);
+/* Stores size bytes at offset of inode ino in the kernel's page cache (fuse_lowlevel_notify_store): later
+   reads of those pages are served by the kernel without a READ. May block while the kernel holds one of the
+   pages locked for a read in flight, so never call it from inside a request before answering it. Returns 0 or
+   -errno (-ENOENT: the kernel does not know the inode; -ENODEV: the connection is gone). */
+S3FS_FUSE_API int32_t s3fs_fuse_notify_store(s3fs_fuse_session *session, uint64_t ino, uint64_t offset,
+                                             const void *buf, uint64_t size);
 /* After the loop returned and every request was answered: closes the channel, unmounts if still
    mounted, calls DESTROY and frees the session. */
 S3FS_FUSE_API void s3fs_fuse_session_destroy(s3fs_fuse_session *session);

@@ -190,6 +190,16 @@ int32_t s3fs_fuse_session_request_unmount(s3fs_fuse_session *session)
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
+int32_t s3fs_fuse_notify_store(s3fs_fuse_session *session, uint64_t ino, uint64_t offset,
+                               const void *buf, uint64_t size)
+{
+    if (session == NULL || session->se == NULL || buf == NULL)
+        return -EINVAL;
+    struct fuse_bufvec bufv = FUSE_BUFVEC_INIT((size_t)size);
+    bufv.buf[0].mem = (void *)buf;
+    return fuse_lowlevel_notify_store(session->se, (fuse_ino_t)ino, (off_t)offset, &bufv, 0);
+}
+
 void s3fs_fuse_session_destroy(s3fs_fuse_session *session)
 {
     if (session == NULL)

@@ -23,6 +23,7 @@ internal static class Errno
     public const int EROFS = 30;
     public const int ERANGE = 34;
     public const int ENAMETOOLONG = 36;
+    public const int ENOSYS = 38;
     public const int ENOTEMPTY = 39;
     public const int ENODATA = 61;
     public const int EILSEQ = 84;

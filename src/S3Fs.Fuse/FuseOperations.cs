@@ -33,6 +33,9 @@ internal sealed partial class FuseOperations : IDisposable
     // Strict: a name that is not valid UTF-8 cannot name an S3 key, so it is refused rather than mangled.
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>The filesystem this session serves.</summary>
+    internal IFileSystem FileSystem => _fs;
+
     public FuseOperations(IFileSystem fileSystem, FuseMountOptions options, ILogger logger)
     {
         _fs = fileSystem;

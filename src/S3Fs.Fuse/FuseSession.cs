@@ -137,6 +137,7 @@ public sealed class FuseSession : IAsyncDisposable, IDisposable
 
         var info = await operations.Initialized.ConfigureAwait(false);
         session.Connection = FuseConnectionInfo.From(info);
+        fileSystem.KernelPageCache = new FusePageCache(handle);
         Log.Mounted(logger, options.MountPoint, info.proto_major, info.proto_minor, info.max_write, info.max_read, info.max_readahead, info.want);
         return session;
     }
@@ -274,6 +275,7 @@ public sealed class FuseSession : IAsyncDisposable, IDisposable
     {
         int loopResult = await _loopExited.Task.ConfigureAwait(false);
         Log.LoopEnded(_logger, MountPoint, loopResult);
+        _operations.FileSystem.KernelPageCache = null; // stores in flight fail cleanly once the handle is closed
 
         // The kernel connection is gone: nobody can receive these answers, so stop the work behind them.
         _operations.Tracker.CancelAll();

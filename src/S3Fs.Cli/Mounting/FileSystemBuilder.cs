@@ -44,6 +44,7 @@ internal static class FileSystemBuilder
                 DirectoryMode = settings.DirMode ?? (Convert.ToUInt32("777", 8) & ~settings.Umask),
                 ReadOnly = settings.ReadOnly,
                 AttributesFromListings = settings.AttributesFromListings,
+                RandomReadFillMaxSize = settings.RandomReadFill ?? new FileSystemOptions().RandomReadFillMaxSize,
             },
             logging.CreateLogger("S3Fs.FileSystem"));
         return new MountedFileSystem { Volume = volume, Content = content, FileSystem = fs };

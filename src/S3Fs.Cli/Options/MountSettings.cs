@@ -27,6 +27,9 @@ internal sealed record MountSettings
 
     public long? CacheDirSize { get; init; }
 
+    /// <summary>random_read_fill: largest file copied into the kernel's page cache when read at random; 0 disables.</summary>
+    public long? RandomReadFill { get; init; }
+
     public static MountSettings Bind(OptionSet options)
     {
         var (uid, gid) = CurrentIds();
@@ -79,6 +82,7 @@ internal sealed record MountSettings
             CacheSize = cacheSize,
             CacheDir = options.GetPath("cache_dir"),
             CacheDirSize = options.GetSize("cache_dir_size"),
+            RandomReadFill = options.GetSize("random_read_fill"),
         };
     }
 

@@ -196,7 +196,12 @@ internal static class OptionSchema
             Default = "256MiB",
             Example = "1GiB",
         },
-        new("cache_dir", OptionKind.Path, "Directory for an on-disk block cache. It holds ciphertext blocks exactly as stored in S3, never plaintext, keyed by object version so a changed object is never served stale. Dirty data being written is staged here too (sealed with a key that exists only in memory).")
+        new("random_read_fill", OptionKind.Size, "A file no larger than this that is read at random (database files, disk images, archives) is copied whole into the kernel's page cache in the background on Linux, so its reads stop costing a request each: what was not read yet is fetched once in large parallel requests. Only while no one has it open for writing; plaintext goes to memory only. 0 disables.")
+        {
+            Default = "2GiB",
+            Example = "0",
+        },
+        new("cache_dir", OptionKind.Path, "Directory for an on-disk block cache. It holds ciphertext blocks exactly as stored in S3, never plaintext, keyed by object version so a changed object is never served stale. Dirty data being written is staged here too, never as plaintext: sealed by the file's own cipher as the object will store it (encrypting volumes), or with a key that exists only in memory (plain volumes).")
         {
             Default = "none (no disk cache; staging in /var/tmp/s3cfs)",
             Example = "/var/cache/s3cfs/photos",

@@ -108,6 +108,19 @@ internal sealed partial class FileContent : IFileContent
 
     public IFileReader CreateReader() => new FileReader(this, _s.Options, _s.ReadAhead);
 
+    public IPageCacheFill? StartPageCacheFill(PageStore store)
+    {
+        var b = Volatile.Read(ref _base);
+        if (_local || IsDirty || b is null || b.Source.PlainSize == 0)
+        {
+            return null;
+        }
+
+        var fill = new PageCacheFill(b.Source, _s.Options, _s.ReadAhead, store, _s.Logger);
+        fill.Start();
+        return fill;
+    }
+
     /// <summary>What read-ahead may fetch: the base's blocks below the visible base limit (none without a base).</summary>
     internal (BlockSource? Source, long Limit) ReadAheadTarget()
     {

@@ -77,6 +77,29 @@ public interface IFileContent : IAsyncDisposable
     /// after S3 confirmed. On failure the content stays dirty, nothing is discarded, and the exception propagates.
     /// </summary>
     ValueTask<ObjectInfo> UploadAsync(string key, IReadOnlyDictionary<string, string> attributes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts copying the stored object this content is based on into a cache outside this process (the kernel's
+    /// page cache of the file) through <paramref name="store"/>, in the background (<see cref="IPageCacheFill"/>).
+    /// Null when there is nothing to copy or the content has local changes: only a clean file's bytes are its base's.
+    /// </summary>
+    IPageCacheFill? StartPageCacheFill(PageStore store);
+}
+
+/// <summary>Stores plaintext at <paramref name="offset"/> of the file into the page cache; false if the cache refused (stop).</summary>
+public delegate bool PageStore(long offset, ReadOnlySpan<byte> data);
+
+/// <summary>A running copy of a clean file into a page cache (see <see cref="IFileContent.StartPageCacheFill"/>).</summary>
+public interface IPageCacheFill
+{
+    /// <summary>Completes when every block was offered to the store, or the fill stopped (never faults).</summary>
+    Task Completion { get; }
+
+    /// <summary>A read of [offset, +length) was just served: its blocks (now in the memory cache) are stored whole.</summary>
+    void OnRead(long offset, int length);
+
+    /// <summary>Stops the fill. Once this returns the store is not called again, so the file may then change.</summary>
+    ValueTask StopAsync();
 }
 
 /// <summary>Where, and with which attributes, a file would be uploaded now (see <see cref="IFileContent.UploadTargetProvider"/>).</summary>

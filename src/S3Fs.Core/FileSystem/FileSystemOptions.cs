@@ -49,6 +49,19 @@ public sealed record FileSystemOptions
     /// </summary>
     public bool AttributesFromListings { get; init; }
 
+    /// <summary>
+    /// A clean file of at most this many bytes that is being read at random (<see cref="RandomReadsBeforeFill"/>
+    /// reads that did not continue the previous one, more than those that did) is copied whole into the kernel's page
+    /// cache in the background, where the adapter provides one (<see cref="IFileSystem.KernelPageCache"/>), so that
+    /// its reads stop costing a request each: the blocks not yet read are fetched once in large parallel GETs, and
+    /// the blocks each read brings in are stored whole. Stopped before the file can change (an open for writing, a
+    /// truncation) and at its last close. 0 disables.
+    /// </summary>
+    public long RandomReadFillMaxSize { get; init; } = 2L << 30;
+
+    /// <summary>Random reads of one file before its page cache fill starts (see <see cref="RandomReadFillMaxSize"/>).</summary>
+    public int RandomReadsBeforeFill { get; init; } = 8;
+
     /// <summary>Parallel S3 requests for one directory rename or recursive operation.</summary>
     public int MaxParallelCopies { get; init; } = 16;
 

@@ -5,7 +5,7 @@ using S3Fs.Core.Namespace;
 namespace S3Fs.Core.FileSystem;
 
 /// <summary>An open file: its inode, how it was opened, and its reader (own read-ahead state).</summary>
-internal sealed class FileHandle(Node node, OpenFlags flags)
+internal sealed class FileHandle(Node node, OpenFlags flags, bool writer = false)
 {
     public Node Node { get; } = node;
 
@@ -13,7 +13,13 @@ internal sealed class FileHandle(Node node, OpenFlags flags)
 
     public IFileReader? Reader { get; set; }
 
+    /// <summary>Where the next read would continue this handle's previous one (tells random reads from sequential ones).</summary>
+    public long NextReadOffset { get; set; }
+
     public bool CanWrite => (Flags & OpenFlags.AccessModeMask) != OpenFlags.ReadOnly;
+
+    /// <summary>Counted in <see cref="Node.WriteHandles"/> until released (opened for writing or truncation, or created).</summary>
+    public bool Writer { get; } = writer;
 }
 
 /// <summary>An open directory: the entries readdir iterates (<see cref="DirectoryStream"/>), so offsets stay stable while it is open.</summary>

@@ -9,6 +9,12 @@ public interface IFileSystem
 {
     const long RootInode = 1;
 
+    /// <summary>
+    /// Where the filesystem may put a file's contents straight into the kernel's page cache (FUSE notify_store). Set
+    /// by an adapter whose platform has one, before the first request; null (the default) for none.
+    /// </summary>
+    IKernelPageCache? KernelPageCache { get; set; }
+
     ValueTask<EntryReply> LookupAsync(long parent, string name, CancellationToken cancellationToken);
 
     /// <summary>The kernel dropped <paramref name="count"/> references to the inode.</summary>

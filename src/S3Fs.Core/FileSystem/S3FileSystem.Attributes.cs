@@ -36,7 +36,17 @@ public sealed partial class S3FileSystem
                     var content = await EnsureContentAsync(node, cancellationToken).ConfigureAwait(false);
                     if (content.Size != size)
                     {
-                        await content.SetSizeAsync(size, cancellationToken).ConfigureAwait(false);
+                        // A writer for the truncation's length: no page cache fill may run or start meanwhile (a store
+                        // of the old bytes past the new end would bring them back); afterwards the content is local.
+                        await BeginWriterAsync(node).ConfigureAwait(false);
+                        try
+                        {
+                            await content.SetSizeAsync(size, cancellationToken).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            EndWriter(node);
+                        }
                     }
 
                     // truncate(2) changes mtime even when the size stays.

@@ -22,35 +22,51 @@ public sealed partial class S3FileSystem
             if (writing)
             {
                 CheckWritable();
+                await BeginWriterAsync(node).ConfigureAwait(false); // until the handle's release (or a failure below)
             }
 
             bool keepCache;
-            await node.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var content = await EnsureContentAsync(node, cancellationToken).ConfigureAwait(false);
-                if ((flags & OpenFlags.Truncate) != 0 && content.Size != 0)
-                {
-                    await content.SetSizeAsync(0, cancellationToken).ConfigureAwait(false);
-                    TouchModified(node);
-                }
-
-                // The kernel may keep its page cache when the file is the same version it cached last time.
-                keepCache = !content.IsDirty && content.Base is { } b && b == node.LastOpenedVersion;
-                node.LastOpenedVersion = content.Base;
-                _inodes.OpenHandle(node);
+                keepCache = await OpenContentAsync(node, flags, cancellationToken).ConfigureAwait(false);
             }
-            finally
+            catch when (writing)
             {
-                node.Gate.Release();
+                EndWriter(node);
+                throw;
             }
 
-            var handle = new FileHandle(node, flags) { Reader = node.Content!.CreateReader() };
+            var handle = new FileHandle(node, flags, writer: writing) { Reader = node.Content!.CreateReader() };
             return new OpenReply(_handles.Add(handle), keepCache, DirectIo: false);
         }
         catch (Exception e)
         {
             throw ErrorMapping.Translate(e, "open");
+        }
+    }
+
+    /// <summary>Under the node's gate: the content opened (truncated if asked), the handle counted; whether the kernel may keep its page cache.</summary>
+    private async ValueTask<bool> OpenContentAsync(Node node, OpenFlags flags, CancellationToken cancellationToken)
+    {
+        await node.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var content = await EnsureContentAsync(node, cancellationToken).ConfigureAwait(false);
+            if ((flags & OpenFlags.Truncate) != 0 && content.Size != 0)
+            {
+                await content.SetSizeAsync(0, cancellationToken).ConfigureAwait(false);
+                TouchModified(node);
+            }
+
+            // The kernel may keep its page cache when the file is the same version it cached last time.
+            var keepCache = !content.IsDirty && content.Base is { } b && b == node.LastOpenedVersion;
+            node.LastOpenedVersion = content.Base;
+            _inodes.OpenHandle(node);
+            return keepCache;
+        }
+        finally
+        {
+            node.Gate.Release();
         }
     }
 
@@ -95,6 +111,10 @@ public sealed partial class S3FileSystem
                     CTime = now,
                 };
                 _inodes.OpenHandle(node);
+                lock (node.FillLock)
+                {
+                    node.WriteHandles++; // a new file: no fill can run, and none may start while this handle is open
+                }
             }
             finally
             {
@@ -103,7 +123,7 @@ public sealed partial class S3FileSystem
 
             AddToListing(dir, new ListedChild(name, FileKind.RegularFile, 0, default, now));
             _inodes.AddLookup(node);
-            var handle = new FileHandle(node, flags) { Reader = node.Content.CreateReader() };
+            var handle = new FileHandle(node, flags, writer: true) { Reader = node.Content.CreateReader() };
             return (Entry(node), new OpenReply(_handles.Add(handle), KeepCache: false, DirectIo: false));
         }
         catch (Exception e)
@@ -117,7 +137,9 @@ public sealed partial class S3FileSystem
         var h = _handles.Get<FileHandle>(handle);
         try
         {
-            return await h.Reader!.ReadAsync(offset, destination, cancellationToken).ConfigureAwait(false);
+            var read = await h.Reader!.ReadAsync(offset, destination, cancellationToken).ConfigureAwait(false);
+            NoteRead(h, offset, read);
+            return read;
         }
         catch (Exception e)
         {
@@ -156,6 +178,11 @@ public sealed partial class S3FileSystem
         var h = _handles.Remove<FileHandle>(handle);
         h.Reader?.Dispose();
         var node = h.Node;
+        if (h.Writer)
+        {
+            EndWriter(node);
+        }
+
         await node.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -163,6 +190,8 @@ public sealed partial class S3FileSystem
             {
                 return;
             }
+
+            await StopPageFillAsync(node).ConfigureAwait(false);
 
             if (node.Unlinked || !node.Content.IsDirty)
             {

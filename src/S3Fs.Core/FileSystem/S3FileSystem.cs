@@ -47,6 +47,7 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
         await _pendingUploads.DisposeAsync().ConfigureAwait(false);
         foreach (var node in _inodes.NodesWithContent())
         {
+            await StopPageFillAsync(node).ConfigureAwait(false);
             if (node.Content is { IsDirty: false } content)
             {
                 await content.DisposeAsync().ConfigureAwait(false);

@@ -74,6 +74,20 @@ internal sealed class Node
     /// </summary>
     public Task? ListingInProgress { get; set; }
 
+    /// <summary>Guards <see cref="PageFill"/>, <see cref="WriteHandles"/> and the read counters (short, never across I/O).</summary>
+    public Lock FillLock { get; } = new();
+
+    /// <summary>The copy of this file into the kernel's page cache, while one runs (see FileSystemOptions.RandomReadFillMaxSize).</summary>
+    public IPageCacheFill? PageFill { get; set; }
+
+    /// <summary>Handles open for writing: while there are any, the page cache is not filled.</summary>
+    public int WriteHandles { get; set; }
+
+    /// <summary>Reads that did not continue the handle's previous read, and reads that did (since the last fill stopped).</summary>
+    public int RandomReads { get; set; }
+
+    public int SequentialReads { get; set; }
+
     /// <summary>The version the kernel's page cache holds for this file (decides keep_cache at open).</summary>
     public ObjectVersion? LastOpenedVersion { get; set; }
 

@@ -36,6 +36,10 @@ internal static partial class Interop
         [LibraryImport(Library)]
         internal static partial int s3fs_fuse_session_request_unmount(FuseSessionHandle session);
 
+        /// <summary>fuse_lowlevel_notify_store: 0 or -errno. May block on a page locked by a read in flight.</summary>
+        [LibraryImport(Library)]
+        internal static unsafe partial int s3fs_fuse_notify_store(FuseSessionHandle session, ulong ino, ulong offset, byte* buf, ulong size);
+
         /// <summary>Only from <see cref="FuseSessionHandle.ReleaseHandle"/>.</summary>
         [LibraryImport(Library)]
         internal static partial void s3fs_fuse_session_destroy(nint session);

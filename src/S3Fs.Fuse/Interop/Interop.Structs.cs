@@ -12,7 +12,7 @@ internal static partial class Interop
     internal static partial class Shim
     {
         /// <summary>S3FS_FUSE_ABI_VERSION in s3fs_fuse.h.</summary>
-        internal const int AbiVersion = 2;
+        internal const int AbiVersion = 3;
 
         [StructLayout(LayoutKind.Sequential)]
         internal struct s3fs_attr

@@ -13,6 +13,9 @@ namespace S3Fs.Fuse.Tests.Binding;
 /// </summary>
 public sealed partial class MemoryFileSystem : IFileSystem
 {
+    /// <summary>Unused: this filesystem never fills the page cache.</summary>
+    public IKernelPageCache? KernelPageCache { get; set; }
+
     private readonly Lock _lock = new();
     private readonly Dictionary<long, Node> _nodes = [];
     private long _nextInode = IFileSystem.RootInode + 1;

@@ -69,6 +69,9 @@ public sealed class WholeObjectContentStore(IObjectStore store) : IContentStore
 
         public IFileReader CreateReader() => new Reader(this);
 
+        /// <summary>Never: this store has no blocks to copy into a page cache.</summary>
+        public IPageCacheFill? StartPageCacheFill(PageStore store) => null;
+
         public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
             lock (_lock)
