@@ -110,8 +110,9 @@ internal sealed partial class FileContent : IFileContent
 
     public IPageCacheFill? StartPageCacheFill(PageStore store)
     {
-        var b = Volatile.Read(ref _base);
-        if (_local || IsDirty || b is null || b.Source.PlainSize == 0)
+        // Clean first, then the base: an upload's commit installs its base before it clears _local, so a base read
+        // after seeing the content clean is the one that content is.
+        if (_local || IsDirty || Volatile.Read(ref _base) is not { } b || b.Source.PlainSize == 0)
         {
             return null;
         }
@@ -139,8 +140,12 @@ internal sealed partial class FileContent : IFileContent
         }
 
         var length = (int)Math.Min(destination.Length, size - offset);
+
+        // _local before _base: a commit installs the new base before it clears _local, so a clean state seen here means
+        // the base read next is the content (the other order could pair a base being replaced with "no local changes").
+        var local = _local;
         var b = Volatile.Read(ref _base);
-        if (!_local && b is not null && offset + length <= b.Source.PlainSize)
+        if (!local && b is not null && offset + length <= b.Source.PlainSize)
         {
             // No local changes: straight from the base through the caches, no lock.
             await b.Source.ReadAsync(offset, destination[..length], cancellationToken).ConfigureAwait(false);

@@ -95,6 +95,12 @@ public interface IPageCacheFill
     /// <summary>Completes when every block was offered to the store, or the fill stopped (never faults).</summary>
     Task Completion { get; }
 
+    /// <summary>
+    /// A read of [offset, +length) is about to be served: fetches the chunk around it that is not stored yet, so the
+    /// read waits for that fetch and nothing it brings in is fetched again.
+    /// </summary>
+    void BeforeRead(long offset, int length);
+
     /// <summary>A read of [offset, +length) was just served: its blocks (now in the memory cache) are stored whole.</summary>
     void OnRead(long offset, int length);
 

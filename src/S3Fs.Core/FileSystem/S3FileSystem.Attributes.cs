@@ -23,56 +23,26 @@ public sealed partial class S3FileSystem
             CheckWritable();
             var node = _inodes.Get(inode);
             var now = _time.GetUtcNow();
-            await node.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+            // A truncation is a writer for its whole length: no page cache fill may run or start meanwhile (a store of
+            // the old bytes past the new end would bring them back); afterwards the content is local. Begun before
+            // the gate, so a store blocked on a page cannot hold up the requests that queue behind the gate.
+            var truncating = request.Size is not null;
+            if (truncating)
+            {
+                await BeginWriterAsync(node).ConfigureAwait(false);
+            }
+
             try
             {
-                if (request.Size is { } size)
-                {
-                    if (node.Kind != FileKind.RegularFile)
-                    {
-                        throw new FsException(node.Kind == FileKind.Directory ? FsErrorCode.IsADirectory : FsErrorCode.InvalidArgument, $"cannot truncate {node}");
-                    }
-
-                    var content = await EnsureContentAsync(node, cancellationToken).ConfigureAwait(false);
-                    if (content.Size != size)
-                    {
-                        // A writer for the truncation's length: no page cache fill may run or start meanwhile (a store
-                        // of the old bytes past the new end would bring them back); afterwards the content is local.
-                        await BeginWriterAsync(node).ConfigureAwait(false);
-                        try
-                        {
-                            await content.SetSizeAsync(size, cancellationToken).ConfigureAwait(false);
-                        }
-                        finally
-                        {
-                            EndWriter(node);
-                        }
-                    }
-
-                    // truncate(2) changes mtime even when the size stays.
-                    node.PendingAttributes = (node.PendingAttributes ?? new PosixAttributes()) with { MTime = now };
-                }
-
-                var pending = (node.PendingAttributes ?? new PosixAttributes()) with { CTime = now };
-                if (request.Mode is { } mode)
-                {
-                    pending = pending with { Mode = TypeBits(node.Kind) | (mode & 0xFFFu) };
-                }
-
-                pending = pending with
-                {
-                    Uid = request.Uid ?? pending.Uid,
-                    Gid = request.Gid ?? pending.Gid,
-                    ATime = request.ATimeNow ? now : request.ATime ?? pending.ATime,
-                    MTime = request.MTimeNow ? now : request.MTime ?? pending.MTime,
-                };
-                node.PendingAttributes = pending;
-                node.LocalChangeTime = now;
-                await StoreAttributesLockedAsync(node, cancellationToken).ConfigureAwait(false);
+                await ChangeAttributesAsync(node, request, now, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
-                node.Gate.Release();
+                if (truncating)
+                {
+                    EndWriter(node);
+                }
             }
 
             return Attributes(node);
@@ -80,6 +50,52 @@ public sealed partial class S3FileSystem
         catch (Exception e)
         {
             throw ErrorMapping.Translate(e, "setattr");
+        }
+    }
+
+    /// <summary>Under the node's gate: the truncation, the attribute changes, and storing them.</summary>
+    private async ValueTask ChangeAttributesAsync(Node node, SetAttrRequest request, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await node.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (request.Size is { } size)
+            {
+                if (node.Kind != FileKind.RegularFile)
+                {
+                    throw new FsException(node.Kind == FileKind.Directory ? FsErrorCode.IsADirectory : FsErrorCode.InvalidArgument, $"cannot truncate {node}");
+                }
+
+                var content = await EnsureContentAsync(node, cancellationToken).ConfigureAwait(false);
+                if (content.Size != size)
+                {
+                    await content.SetSizeAsync(size, cancellationToken).ConfigureAwait(false);
+                }
+
+                // truncate(2) changes mtime even when the size stays.
+                node.PendingAttributes = (node.PendingAttributes ?? new PosixAttributes()) with { MTime = now };
+            }
+
+            var pending = (node.PendingAttributes ?? new PosixAttributes()) with { CTime = now };
+            if (request.Mode is { } mode)
+            {
+                pending = pending with { Mode = TypeBits(node.Kind) | (mode & 0xFFFu) };
+            }
+
+            pending = pending with
+            {
+                Uid = request.Uid ?? pending.Uid,
+                Gid = request.Gid ?? pending.Gid,
+                ATime = request.ATimeNow ? now : request.ATime ?? pending.ATime,
+                MTime = request.MTimeNow ? now : request.MTime ?? pending.MTime,
+            };
+            node.PendingAttributes = pending;
+            node.LocalChangeTime = now;
+            await StoreAttributesLockedAsync(node, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            node.Gate.Release();
         }
     }
 

@@ -93,7 +93,20 @@ public sealed partial class S3FileSystem
 
             var node = _inodes.GetOrAddChild(dir, name, FileKind.RegularFile);
             var now = _time.GetUtcNow();
-            await node.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+            // A writer from here on. The node may be one still open elsewhere whose object another client deleted:
+            // a fill of its old bytes must stop before the new content replaces them.
+            await BeginWriterAsync(node).ConfigureAwait(false);
+            try
+            {
+                await node.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                EndWriter(node);
+                throw;
+            }
+
             try
             {
                 node.Object = null;
@@ -111,10 +124,6 @@ public sealed partial class S3FileSystem
                     CTime = now,
                 };
                 _inodes.OpenHandle(node);
-                lock (node.FillLock)
-                {
-                    node.WriteHandles++; // a new file: no fill can run, and none may start while this handle is open
-                }
             }
             finally
             {
@@ -137,6 +146,7 @@ public sealed partial class S3FileSystem
         var h = _handles.Get<FileHandle>(handle);
         try
         {
+            h.Node.PageFill?.BeforeRead(offset, destination.Length); // unlocked: a fill that just stopped ignores it
             var read = await h.Reader!.ReadAsync(offset, destination, cancellationToken).ConfigureAwait(false);
             NoteRead(h, offset, read);
             return read;

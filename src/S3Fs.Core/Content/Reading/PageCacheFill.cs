@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace S3Fs.Core.Content.Reading;
@@ -9,20 +10,21 @@ namespace S3Fs.Core.Content.Reading;
 /// to this process or to S3. Two sources feed it: a background sweep that fetches the blocks not yet stored in
 /// ranged GETs of up to <see cref="ContentOptions.MaxReadRequest"/>, <see cref="ContentOptions.ReadAheadParallelism"/>
 /// at a time, in order, holding what it fetched and has not stored yet within the mount's read-ahead budget (so
-/// its blocks are not evicted from the memory cache before they are stored); and <see cref="OnRead"/>, which stores the blocks a served read has just brought into the
-/// memory cache. Each block is fetched about once: the sweep skips blocks already stored.
+/// its blocks are not evicted from the memory cache before they are stored); and the reads served meanwhile: each
+/// fetches the 1 MiB chunk around it (<see cref="BeforeRead"/>, which the read then waits for) and its blocks are
+/// stored (<see cref="OnRead"/>). Each block is fetched about once: the sweep skips blocks stored or in flight.
 /// <para>
 /// Coherency: the owner stops the fill (<see cref="StopAsync"/>) before anything can change the file (an open for
 /// writing, a truncation) and before the content goes away. Every store runs under <see cref="_gate"/> and checks
 /// <see cref="_stopped"/>, so once <see cref="StopAsync"/> returns nothing is stored again. A store may block
-/// briefly on a page the kernel holds locked for a read in flight; stores therefore always run on a thread of their
-/// own (<see cref="StoreBlocksAsync"/> yields first), never inline in a read or in a fetch a read waits for.
+/// while the kernel holds a page locked for a read in flight, until that read is answered; stores therefore run on the
+/// fill's own thread (<see cref="RunStores"/>), never inline in a read, in a fetch a read waits for, or on the pool.
 /// </para>
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage(
     "Reliability",
     "CA1001:Types that own disposable fields should be disposable",
-    Justification = "The SemaphoreSlim (no wait handle is ever taken) and the CancellationTokenSource (no timer) hold nothing to release; the fill's tasks may still check them after StopAsync returns, which a Dispose would turn into ObjectDisposedException.")]
+    Justification = "The SemaphoreSlim (no wait handle is ever taken), the CancellationTokenSource (no timer) and the BlockingCollection (completed at stop, its thread gone) hold nothing to release; the fill's tasks may still check them after StopAsync returns, which a Dispose would turn into ObjectDisposedException.")]
 internal sealed partial class PageCacheFill : IPageCacheFill
 {
     private readonly BlockSource _source;
@@ -30,9 +32,13 @@ internal sealed partial class PageCacheFill : IPageCacheFill
     private readonly ReadAheadBudget _budget;
     private readonly PageStore _store;
     private readonly ILogger _logger;
+    /// <summary>What a read of a block not stored yet fetches while a fill runs (see <see cref="BeforeRead"/>).</summary>
+    internal const int ChunkSize = 1 << 20;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly bool[] _stored;
+    private readonly BlockingCollection<StoreJob> _jobs = new(boundedCapacity: 1);
     private Task _completion = Task.CompletedTask;
     private volatile bool _stopped;
 
@@ -51,7 +57,35 @@ internal sealed partial class PageCacheFill : IPageCacheFill
     /// <summary>Blocks stored so far (tests).</summary>
     internal int StoredBlocks => _stored.Count(x => x);
 
-    public void Start() => _completion = Task.Run(SweepAsync);
+    public void Start()
+    {
+        // Stores block while the kernel holds a page locked for a read in flight, whose answer may need a thread-pool
+        // thread: they run on a thread of their own, never on the pool.
+        new Thread(RunStores) { IsBackground = true, Name = "s3cfs-page-fill" }.Start();
+        _completion = Task.Run(SweepAsync);
+    }
+
+    public void BeforeRead(long offset, int length)
+    {
+        if (length <= 0 || _stopped)
+        {
+            return;
+        }
+
+        // The read's whole chunk, not just its block: what it fetches is stored and never fetched again, so reads made
+        // while the sweep is still under way cost no extra transfer (one GET of a 64 KiB block each would).
+        var chunk = Math.Max(1, ChunkSize / _source.BlockSize);
+        var first = offset / _source.BlockSize / chunk * chunk;
+        var end = Math.Min(_source.BlockCount, (((offset + length - 1) / _source.BlockSize / chunk) + 1) * chunk);
+        for (var i = first; i < end; i++)
+        {
+            if (!Volatile.Read(ref _stored[i]))
+            {
+                _ = FetchAndStoreAsync(first, end, reserved: 0, _stop.Token); // registers its blocks in flight before it returns
+                return;
+            }
+        }
+    }
 
     public void OnRead(long offset, int length)
     {
@@ -79,6 +113,7 @@ internal sealed partial class PageCacheFill : IPageCacheFill
         try
         {
             _stopped = true;
+            _jobs.CompleteAdding(); // the store thread ends
         }
         finally
         {
@@ -196,10 +231,13 @@ internal sealed partial class PageCacheFill : IPageCacheFill
                         continue;
                     }
 
-                    if (!_store(offset, buffer.AsSpan(0, length)))
+                    var job = new StoreJob(offset, buffer, length);
+                    _jobs.Add(job, CancellationToken.None); // the thread has taken the previous job: stores are serialised by the gate
+                    if (!await job.Done.Task.ConfigureAwait(false))
                     {
                         // The kernel refused (the inode is gone from its cache, or stores are not supported): stop.
                         _stopped = true;
+                        _jobs.CompleteAdding();
                         await _stop.CancelAsync().ConfigureAwait(false);
                         return;
                     }
@@ -224,6 +262,38 @@ internal sealed partial class PageCacheFill : IPageCacheFill
             Array.Clear(buffer, 0, _source.BlockSize);
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>The store thread: one store at a time, until the fill stops.</summary>
+    private void RunStores()
+    {
+        foreach (var job in _jobs.GetConsumingEnumerable())
+        {
+            bool stored;
+            try
+            {
+                stored = _store(job.Offset, job.Buffer.AsSpan(0, job.Length));
+            }
+            catch (Exception e)
+            {
+                LogStoreFailed(_logger, _source.Version.Key, job.Offset / _source.BlockSize, (job.Offset / _source.BlockSize) + 1, e.Message);
+                stored = false;
+            }
+
+            job.Done.TrySetResult(stored);
+        }
+    }
+
+    /// <summary>One store handed to the store thread; <see cref="Done"/> says whether the kernel took it.</summary>
+    private sealed class StoreJob(long offset, byte[] buffer, int length)
+    {
+        public long Offset { get; } = offset;
+
+        public byte[] Buffer { get; } = buffer;
+
+        public int Length { get; } = length;
+
+        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     [LoggerMessage(EventId = 1530, Level = LogLevel.Debug, Message = "Page cache fill of {Key}: {Stored} of {Blocks} blocks stored")]
