@@ -196,7 +196,7 @@ internal static class OptionSchema
             Default = "256MiB",
             Example = "1GiB",
         },
-        new("random_read_fill", OptionKind.Size, "A file no larger than this that is read at random (database files, disk images, archives) is copied whole into the kernel's page cache in the background on Linux, so its reads stop costing a request each: what was not read yet is fetched once in large parallel requests. Only while no one has it open for writing; plaintext goes to memory only. 0 disables.")
+        new("random_read_fill", OptionKind.Size, "A file no larger than this that is read at random (database files, disk images, archives) is copied whole into the kernel's page cache in the background on Linux, so its reads stop costing a request each: what was not read yet is fetched once in large parallel requests, and a sealed copy in the staging area refills what the kernel drops. Only while no one has it open for writing; plaintext goes to memory only, never to disk. 0 disables.")
         {
             Default = "2GiB",
             Example = "0",

@@ -117,7 +117,7 @@ internal sealed partial class FileContent : IFileContent
             return null;
         }
 
-        var fill = new PageCacheFill(b.Source, _s.Options, _s.ReadAhead, store, _s.Logger);
+        var fill = new PageCacheFill(b.Source, _s.Options, _s.ReadAhead, store, _s.Staging.CreateFile(_blockSize), _s.Logger);
         fill.Start();
         return fill;
     }

@@ -96,6 +96,12 @@ public interface IPageCacheFill
     Task Completion { get; }
 
     /// <summary>
+    /// Serves a read from the fill's local copy when it holds every block the read covers (the kernel dropped those
+    /// pages: they are stored again); -1 when it does not, and the read goes the ordinary way.
+    /// </summary>
+    ValueTask<int> TryReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken);
+
+    /// <summary>
     /// A read of [offset, +length) is about to be served: fetches the chunk around it that is not stored yet, so the
     /// read waits for that fetch and nothing it brings in is fetched again.
     /// </summary>

@@ -146,7 +146,17 @@ public sealed partial class S3FileSystem
         var h = _handles.Get<FileHandle>(handle);
         try
         {
-            h.Node.PageFill?.BeforeRead(offset, destination.Length); // unlocked: a fill that just stopped ignores it
+            if (h.Node.PageFill is { } fill) // unlocked: a fill that just stopped serves nothing
+            {
+                var spooled = await fill.TryReadAsync(offset, destination, cancellationToken).ConfigureAwait(false);
+                if (spooled >= 0)
+                {
+                    return spooled;
+                }
+
+                fill.BeforeRead(offset, destination.Length);
+            }
+
             var read = await h.Reader!.ReadAsync(offset, destination, cancellationToken).ConfigureAwait(false);
             NoteRead(h, offset, read);
             return read;

@@ -47,9 +47,42 @@ public sealed class PageCacheFillTests : IAsyncDisposable
         await fill.Completion.WaitAsync(Wait);
 
         Assert.Equal(_data, cache.Pages);
-        Assert.Equal(Size / Block, cache.Stores); // each block stored once, whether a read or the sweep brought it
+        Assert.Equal(Size / Block, cache.StoredOffsets.Count); // every block stored, whether a read or the sweep brought it
         var stored = (await _memory.HeadAsync(new HeadRequest("f"), None)).Size;
         Assert.Equal(stored, _counts.BytesDownloaded); // and fetched once: the sweep skips what the reads brought in
+        await fs.ReleaseAsync(ino, open.Handle, None);
+    }
+
+    [Fact]
+    public async Task Reads_AfterTheFill_ComeFromTheSealedLocalCopyAndAreStoredAgain()
+    {
+        var (fs, cache, ino) = await ReadyAsync();
+        var open = await fs.OpenAsync(ino, OpenFlags.ReadOnly, None);
+        await RandomReadsAsync(fs, ino, open.Handle, count: 12);
+        await fs.WaitForPageCacheFillAsync(ino).WaitAsync(Wait);
+        var stores = cache.Stores;
+        _counts.Reset();
+
+        // Here every read reaches the filesystem (as after the kernel dropped its pages): none goes to S3.
+        await RandomReadsAsync(fs, ino, open.Handle, count: 32); // each of the 32 blocks once
+        Assert.Equal(0, _counts.BytesDownloaded);
+        var deadline = DateTime.UtcNow + Wait;
+        while (cache.Stores < stores + 32 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20); // each read's block is stored again, from the local copy
+        }
+
+        Assert.Equal(stores + 32, cache.Stores);
+        Assert.Equal(_data, cache.Pages);
+
+        // The local copy is sealed: no 32-byte run of the file's bytes is in it.
+        var spool = ((Core.Content.Reading.PageCacheFill)fs.PageFillOf(ino)!).Spool!.ReadRaw();
+        Assert.True(spool.Length >= Size);
+        for (var at = 0; at < Size; at += 100_000)
+        {
+            Assert.Equal(-1, spool.AsSpan().IndexOf(_data.AsSpan(at, 32)));
+        }
+
         await fs.ReleaseAsync(ino, open.Handle, None);
     }
 
@@ -207,6 +240,8 @@ public sealed class PageCacheFillTests : IAsyncDisposable
 
         public ConcurrentQueue<string> Events { get; } = new();
 
+        public ConcurrentDictionary<long, bool> StoredOffsets { get; } = new();
+
         public Task FirstStoreEntered => _entered.Task;
 
         public void Hold() => _open.Reset();
@@ -222,6 +257,7 @@ public sealed class PageCacheFillTests : IAsyncDisposable
             Assert.True(_open.Wait(Wait));
             Interlocked.Increment(ref _stores);
             data.CopyTo(Pages.AsSpan((int)offset));
+            StoredOffsets[offset] = true;
             Events.Enqueue("stored");
             return true;
         }

@@ -37,6 +37,12 @@ public sealed class PageCacheFillMountTests
         Assert.Equal(gets, counts.Count(ObjectStoreOperation.GetRange));
         Assert.Equal(downloaded, counts.BytesDownloaded);
         Assert.InRange(downloaded, stored, stored + (stored / 10)); // the file fetched about once
+
+        // The kernel drops the file's pages (as fio's invalidate does, or memory pressure): the reads that now reach the
+        // mount are served from its local sealed copy and stored again, still without a GET.
+        Assert.Equal(0, Posix.DropPageCache(file));
+        CheckRandomReads(file, data, random, 5000);
+        Assert.Equal(gets, counts.Count(ObjectStoreOperation.GetRange));
     }
 
     [Fact]

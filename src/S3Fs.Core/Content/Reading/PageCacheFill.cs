@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using S3Fs.Core.Content.Uploading;
+using S3Fs.Core.Content.Writing;
 
 namespace S3Fs.Core.Content.Reading;
 
@@ -24,7 +26,7 @@ namespace S3Fs.Core.Content.Reading;
 [System.Diagnostics.CodeAnalysis.SuppressMessage(
     "Reliability",
     "CA1001:Types that own disposable fields should be disposable",
-    Justification = "The SemaphoreSlim (no wait handle is ever taken), the CancellationTokenSource (no timer) and the BlockingCollection (completed at stop, its thread gone) hold nothing to release; the fill's tasks may still check them after StopAsync returns, which a Dispose would turn into ObjectDisposedException.")]
+    Justification = "The SemaphoreSlims (no wait handle is ever taken) and the CancellationTokenSource (no timer) hold nothing to release; the fill's tasks and its store thread may still use them after StopAsync returns, which a Dispose would turn into ObjectDisposedException.")]
 internal sealed partial class PageCacheFill : IPageCacheFill
 {
     private readonly BlockSource _source;
@@ -35,14 +37,34 @@ internal sealed partial class PageCacheFill : IPageCacheFill
     /// <summary>What a read of a block not stored yet fetches while a fill runs (see <see cref="BeforeRead"/>).</summary>
     internal const int ChunkSize = 1 << 20;
 
+    /// <summary>Blocks (plaintext buffers) that may wait for the store thread: 16 MiB at 64 KiB blocks.</summary>
+    private const int QueueCapacity = 256;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly bool[] _stored;
-    private readonly BlockingCollection<StoreJob> _jobs = new(boundedCapacity: 1);
+    private readonly int[] _claims;
+    private readonly SpooledBlock?[] _spooled;
+    private readonly StagingFile? _spool;
+    private readonly SealedBlockFormat? _spoolFormat;
+    private readonly ConcurrentQueue<StoreJob> _queue = new();
+    private readonly SemaphoreSlim _queued = new(0);           // one per job queued, one more at stop
+    private readonly SemaphoreSlim _room = new(QueueCapacity); // bounds the blocks waiting for the store thread
+    private volatile bool _ended;
     private Task _completion = Task.CompletedTask;
     private volatile bool _stopped;
 
-    public PageCacheFill(BlockSource source, ContentOptions options, ReadAheadBudget budget, PageStore store, ILogger logger)
+    /// <param name="source">The clean file's stored object.</param>
+    /// <param name="options">Request sizes and parallelism.</param>
+    /// <param name="budget">The mount's read-ahead budget, which the sweep's fetched-but-not-stored bytes count against.</param>
+    /// <param name="store">Puts a block's plaintext into the kernel's page cache.</param>
+    /// <param name="spool">
+    /// Where stored blocks are also kept on local disk, sealed (by the file's cipher for an encrypted object, else under
+    /// the staging key), so that pages the kernel drops (memory pressure, posix_fadvise) are served and stored again
+    /// from there instead of from S3; null for none. The fill owns it.
+    /// </param>
+    /// <param name="logger">Debug messages about the fill.</param>
+    public PageCacheFill(BlockSource source, ContentOptions options, ReadAheadBudget budget, PageStore store, StagingFile? spool, ILogger logger)
     {
         _source = source;
         _options = options;
@@ -50,9 +72,16 @@ internal sealed partial class PageCacheFill : IPageCacheFill
         _store = store;
         _logger = logger;
         _stored = new bool[source.BlockCount];
+        _claims = new int[source.BlockCount];
+        _spooled = new SpooledBlock?[source.BlockCount];
+        _spool = spool;
+        _spoolFormat = source.Format as SealedBlockFormat;
     }
 
     public Task Completion => _completion;
+
+    /// <summary>The local copy (tests scan its raw bytes).</summary>
+    internal StagingFile? Spool => _spool;
 
     /// <summary>Blocks stored so far (tests).</summary>
     internal int StoredBlocks => _stored.Count(x => x);
@@ -79,7 +108,7 @@ internal sealed partial class PageCacheFill : IPageCacheFill
         var end = Math.Min(_source.BlockCount, (((offset + length - 1) / _source.BlockSize / chunk) + 1) * chunk);
         for (var i = first; i < end; i++)
         {
-            if (!Volatile.Read(ref _stored[i]))
+            if (!Have(i) && Volatile.Read(ref _claims[i]) == 0)
             {
                 _ = FetchAndStoreAsync(first, end, reserved: 0, _stop.Token); // registers its blocks in flight before it returns
                 return;
@@ -113,12 +142,15 @@ internal sealed partial class PageCacheFill : IPageCacheFill
         try
         {
             _stopped = true;
-            _jobs.CompleteAdding(); // the store thread ends
+            _spool?.Dispose(); // a read still using it fails over to the ordinary path
         }
         finally
         {
             _gate.Release();
         }
+
+        _ended = true;
+        _queued.Release(); // the store thread drains what is queued without storing it, and ends
     }
 
     private async Task SweepAsync()
@@ -130,7 +162,7 @@ internal sealed partial class PageCacheFill : IPageCacheFill
         {
             for (long next = 0; next < _source.BlockCount && !token.IsCancellationRequested;)
             {
-                while (next < _source.BlockCount && Volatile.Read(ref _stored[next]))
+                while (next < _source.BlockCount && Have(next))
                 {
                     next++;
                 }
@@ -159,7 +191,7 @@ internal sealed partial class PageCacheFill : IPageCacheFill
                 }
 
                 var first = next;
-                while (next < _source.BlockCount && next - first < want && !Volatile.Read(ref _stored[next]))
+                while (next < _source.BlockCount && next - first < want && !Have(next))
                 {
                     next++;
                 }
@@ -178,12 +210,29 @@ internal sealed partial class PageCacheFill : IPageCacheFill
             }
 
             await Task.WhenAll(inFlight).ConfigureAwait(false);
+
+            // Blocks skipped because a read's task had claimed them: wait for those tasks, store what they left, and
+            // complete only once the store thread has stored everything queued.
+            await ClaimsReleasedAsync(token).ConfigureAwait(false);
+            await StoreBlocksAsync(0, _source.BlockCount).ConfigureAwait(false);
+            await ClaimsReleasedAsync(token).ConfigureAwait(false);
             LogSwept(_logger, _source.Version.Key, _stored.Count(x => x), _stored.Length);
         }
         catch (Exception e)
         {
             // Only an optimisation: whatever is not stored is read through the filesystem as before.
             LogSweepFailed(_logger, _source.Version.Key, e.Message);
+        }
+    }
+
+    private async Task ClaimsReleasedAsync(CancellationToken token)
+    {
+        for (var i = 0L; i < _claims.Length; i++)
+        {
+            while (Volatile.Read(ref _claims[i]) != 0)
+            {
+                await Task.Delay(5, token).ConfigureAwait(false);
+            }
         }
     }
 
@@ -210,97 +259,250 @@ internal sealed partial class PageCacheFill : IPageCacheFill
     {
         await Task.Yield();
         var token = _stop.Token;
-        var buffer = ArrayPool<byte>.Shared.Rent(_source.BlockSize);
-        try
+        for (var i = first; i < end && !token.IsCancellationRequested; i++)
         {
-            for (var i = first; i < end && !token.IsCancellationRequested; i++)
+            // One task at a time per block (the store thread releases the claim): the others skip it instead of
+            // reading it again and, if the caches evicted it meanwhile, fetching it again.
+            if (Volatile.Read(ref _stored[i]) || Interlocked.CompareExchange(ref _claims[i], 1, 0) != 0)
             {
-                if (Volatile.Read(ref _stored[i]))
+                continue;
+            }
+
+            var buffer = ArrayPool<byte>.Shared.Rent(_source.BlockSize);
+            var queued = false;
+            try
+            {
+                queued = await QueueBlockAsync(i, buffer, token).ConfigureAwait(false);
+                if (!queued)
                 {
-                    continue;
+                    return;
                 }
-
-                var offset = i * _source.BlockSize;
-                var length = _source.Format.PlainLengthOf(i, _source.PlainSize);
-                await _source.ReadAsync(offset, buffer.AsMemory(0, length), token).ConfigureAwait(false);
-                await _gate.WaitAsync(token).ConfigureAwait(false);
-                try
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogStoreFailed(_logger, _source.Version.Key, i, i + 1, e.Message);
+            }
+            finally
+            {
+                if (!queued)
                 {
-                    if (_stopped || Volatile.Read(ref _stored[i]))
-                    {
-                        continue;
-                    }
-
-                    var job = new StoreJob(offset, buffer, length);
-                    _jobs.Add(job, CancellationToken.None); // the thread has taken the previous job: stores are serialised by the gate
-                    if (!await job.Done.Task.ConfigureAwait(false))
-                    {
-                        // The kernel refused (the inode is gone from its cache, or stores are not supported): stop.
-                        _stopped = true;
-                        _jobs.CompleteAdding();
-                        await _stop.CancelAsync().ConfigureAwait(false);
-                        return;
-                    }
-
-                    Volatile.Write(ref _stored[i], true);
-                }
-                finally
-                {
-                    _gate.Release();
+                    Volatile.Write(ref _claims[i], 0);
+                    Array.Clear(buffer, 0, _source.BlockSize);
+                    ArrayPool<byte>.Shared.Return(buffer);
                 }
             }
         }
-        catch (OperationCanceledException)
+    }
+
+    /// <summary>
+    /// Reads one claimed block (from the spool, else the caches or S3), keeps it in the spool, and queues it for the
+    /// store thread, which releases the claim; false when the fill stopped. <paramref name="buffer"/> is consumed.
+    /// </summary>
+    private async ValueTask<bool> QueueBlockAsync(long i, byte[] buffer, CancellationToken token)
+    {
+        var length = _source.Format.PlainLengthOf(i, _source.PlainSize);
+        var fromSpool = await TryReadSpooledAsync(i, buffer.AsMemory(0, _source.BlockSize), token).ConfigureAwait(false);
+        if (!fromSpool)
         {
+            await _source.ReadAsync(i * _source.BlockSize, buffer.AsMemory(0, length), token).ConfigureAwait(false);
+            await SpoolAsync(i, buffer, length, token).ConfigureAwait(false);
         }
-        catch (Exception e)
+
+        await _room.WaitAsync(token).ConfigureAwait(false);
+        if (_stopped)
         {
-            LogStoreFailed(_logger, _source.Version.Key, first, end, e.Message);
+            _room.Release();
+            return false;
+        }
+
+        _queue.Enqueue(new StoreJob(i, buffer, length));
+        _queued.Release();
+        return true;
+    }
+
+    public async ValueTask<int> TryReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        if (_spool is null || _stopped || destination.IsEmpty || offset >= _source.PlainSize)
+        {
+            return -1;
+        }
+
+        var length = (int)Math.Min(destination.Length, _source.PlainSize - offset);
+        var first = offset / _source.BlockSize;
+        var end = ((offset + length - 1) / _source.BlockSize) + 1;
+        for (var i = first; i < end; i++)
+        {
+            if (Volatile.Read(ref _spooled[i]) is null)
+            {
+                return -1;
+            }
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(_source.BlockSize);
+        try
+        {
+            for (var i = first; i < end; i++)
+            {
+                if (!await TryReadSpooledAsync(i, buffer.AsMemory(0, _source.BlockSize), cancellationToken).ConfigureAwait(false))
+                {
+                    return -1;
+                }
+
+                var blockStart = i * _source.BlockSize;
+                var from = Math.Max(offset, blockStart);
+                var to = Math.Min(offset + length, blockStart + _source.BlockSize);
+                buffer.AsSpan((int)(from - blockStart), (int)(to - from)).CopyTo(destination.Span[(int)(from - offset)..]);
+
+                // A read reached the filesystem: the kernel no longer has this block's pages. Store them again, from
+                // the plaintext at hand, if the store queue has room (else a later read of the block does).
+                Volatile.Write(ref _stored[i], false);
+                if (Interlocked.CompareExchange(ref _claims[i], 1, 0) == 0)
+                {
+                    if (!_stopped && await _room.WaitAsync(0, CancellationToken.None).ConfigureAwait(false))
+                    {
+                        var copy = ArrayPool<byte>.Shared.Rent(_source.BlockSize);
+                        buffer.AsSpan(0, _source.BlockSize).CopyTo(copy);
+                        _queue.Enqueue(new StoreJob(i, copy, _source.Format.PlainLengthOf(i, _source.PlainSize)));
+                        _queued.Release();
+                    }
+                    else
+                    {
+                        Volatile.Write(ref _claims[i], 0);
+                    }
+                }
+            }
         }
         finally
         {
             Array.Clear(buffer, 0, _source.BlockSize);
             ArrayPool<byte>.Shared.Return(buffer);
         }
+
+        return length;
     }
 
-    /// <summary>The store thread: one store at a time, until the fill stops.</summary>
-    private void RunStores()
-    {
-        foreach (var job in _jobs.GetConsumingEnumerable())
-        {
-            bool stored;
-            try
-            {
-                stored = _store(job.Offset, job.Buffer.AsSpan(0, job.Length));
-            }
-            catch (Exception e)
-            {
-                LogStoreFailed(_logger, _source.Version.Key, job.Offset / _source.BlockSize, (job.Offset / _source.BlockSize) + 1, e.Message);
-                stored = false;
-            }
+    /// <summary>Whether block <paramref name="index"/> needs no fetch: stored in the kernel, or kept in the spool.</summary>
+    private bool Have(long index) => Volatile.Read(ref _stored[index]) || Volatile.Read(ref _spooled[index]) is not null;
 
-            job.Done.TrySetResult(stored);
+    /// <summary>Block <paramref name="index"/>'s plaintext from the spool (full block, zeros past the end); false if it is not there or unreadable.</summary>
+    private async ValueTask<bool> TryReadSpooledAsync(long index, Memory<byte> plain, CancellationToken cancellationToken)
+    {
+        if (_spool is null || Volatile.Read(ref _spooled[index]) is not { } spooled)
+        {
+            return false;
+        }
+
+        try
+        {
+            await _spool.ReadAsync(spooled.Block, index, plain, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Stopped meanwhile (the spool is closed), or damaged on disk: the block comes from the caches or S3 instead.
+            Volatile.Write(ref _spooled[index], null);
+            LogSpoolFailed(_logger, _source.Version.Key, index, e.Message);
+            return false;
         }
     }
 
-    /// <summary>One store handed to the store thread; <see cref="Done"/> says whether the kernel took it.</summary>
-    private sealed class StoreJob(long offset, byte[] buffer, int length)
+    /// <summary>After a store, with the block claimed: keeps it in the spool once.</summary>
+    private async ValueTask SpoolAsync(long index, byte[] buffer, int length, CancellationToken cancellationToken)
     {
-        public long Offset { get; } = offset;
+        if (_spool is null || Volatile.Read(ref _spooled[index]) is not null)
+        {
+            return;
+        }
 
-        public byte[] Buffer { get; } = buffer;
-
-        public int Length { get; } = length;
-
-        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            Array.Clear(buffer, length, _source.BlockSize - length); // a staged block is a full block, zeros past the end
+            var spooled = await _spool.WriteAsync((int)index, index, generation: 1, buffer.AsMemory(0, _source.BlockSize), _spoolFormat, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _spooled[index], new SpooledBlock(spooled));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Out of disk space, or stopped meanwhile: the block is simply not kept; a later read fetches it.
+            LogSpoolFailed(_logger, _source.Version.Key, index, e.Message);
+        }
     }
+
+    /// <summary>
+    /// The store thread: stores queued blocks one after another, each under the gate (so that a stop waits for the
+    /// store in progress and none follows it), until the fill stops. Synchronous waits are fine here: this thread is
+    /// the fill's own, never a thread-pool thread.
+    /// </summary>
+    private void RunStores()
+    {
+        while (true)
+        {
+            _queued.Wait();
+            if (!_queue.TryDequeue(out var job))
+            {
+                if (_ended)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            try
+            {
+                _gate.Wait();
+                try
+                {
+                    if (!_stopped)
+                    {
+                        if (_store(job.Index * _source.BlockSize, job.Buffer.AsSpan(0, job.Length)))
+                        {
+                            Volatile.Write(ref _stored[job.Index], true);
+                        }
+                        else
+                        {
+                            // The kernel refused (the inode is gone from its cache, or stores are not supported): stop.
+                            _stopped = true;
+                            _stop.Cancel();
+                        }
+                    }
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+            catch (Exception e)
+            {
+                LogStoreFailed(_logger, _source.Version.Key, job.Index, job.Index + 1, e.Message);
+            }
+            finally
+            {
+                Volatile.Write(ref _claims[job.Index], 0);
+                Array.Clear(job.Buffer, 0, _source.BlockSize);
+                ArrayPool<byte>.Shared.Return(job.Buffer);
+                _room.Release();
+            }
+        }
+    }
+
+    /// <summary>A block kept in the spool (a reference, so that readers see it whole).</summary>
+    private sealed record SpooledBlock(StagedBlock Block);
+
+    /// <summary>One block's plaintext for the store thread, which owns the buffer from then on.</summary>
+    private sealed record StoreJob(long Index, byte[] Buffer, int Length);
 
     [LoggerMessage(EventId = 1530, Level = LogLevel.Debug, Message = "Page cache fill of {Key}: {Stored} of {Blocks} blocks stored")]
     private static partial void LogSwept(ILogger logger, string key, int stored, int blocks);
 
     [LoggerMessage(EventId = 1531, Level = LogLevel.Debug, Message = "Page cache fill of {Key} stopped: {Error}")]
     private static partial void LogSweepFailed(ILogger logger, string key, string error);
+
+    [LoggerMessage(EventId = 1533, Level = LogLevel.Debug, Message = "Page cache fill of {Key}: block {Index} not kept on local disk: {Error}")]
+    private static partial void LogSpoolFailed(ILogger logger, string key, long index, string error);
 
     [LoggerMessage(EventId = 1532, Level = LogLevel.Debug, Message = "Page cache fill of {Key} blocks {First}-{End} failed (reads of them go through the filesystem): {Error}")]
     private static partial void LogStoreFailed(ILogger logger, string key, long first, long end, string error);
