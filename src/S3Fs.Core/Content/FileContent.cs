@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Extensions.Logging;
 using S3Fs.Core.Content.Reading;
 using S3Fs.Core.Content.Uploading;
 using S3Fs.Core.Content.Writing;
@@ -117,9 +118,33 @@ internal sealed partial class FileContent : IFileContent
             return null;
         }
 
-        var fill = new PageCacheFill(b.Source, _s.Options, _s.ReadAhead, store, _s.Staging.CreateFile(_blockSize), _s.Logger);
+        var fill = new PageCacheFill(b.Source, _s.Options, _s.ReadAhead, store, CreateSpool(b.Source), _s.Logger);
         fill.Start();
         return fill;
+    }
+
+    /// <summary>
+    /// The fill's local copy, when the staging area has room for it twice over (the copy, and as much again for the
+    /// writes staging exists for); else none: the fill then works without one, and never makes a read fail.
+    /// </summary>
+    private StagingFile? CreateSpool(BlockSource source)
+    {
+        var size = source.Format.StoredSizeOf(source.PlainSize);
+        try
+        {
+            if (new DriveInfo(_s.Staging.DirectoryPath).AvailableFreeSpace < 2 * size)
+            {
+                LogNoSpool(_s.Logger, size, _s.Staging.DirectoryPath, "not enough free space");
+                return null;
+            }
+
+            return _s.Staging.CreateFile(_blockSize);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException or ArgumentException)
+        {
+            LogNoSpool(_s.Logger, size, _s.Staging.DirectoryPath, e.Message);
+            return null;
+        }
     }
 
     /// <summary>What read-ahead may fetch: the base's blocks below the visible base limit (none without a base).</summary>
@@ -234,6 +259,9 @@ internal sealed partial class FileContent : IFileContent
             ranges.Add((offset, length));
         }
     }
+
+    [LoggerMessage(EventId = 1523, Level = LogLevel.Debug, Message = "Page cache fill without a local copy ({Size} bytes in {Directory}): {Reason}")]
+    private static partial void LogNoSpool(ILogger logger, long size, string directory, string reason);
 
     /// <summary>The base of the content: a stored object version and the content type it had.</summary>
     private sealed record BaseObject(BlockSource Source, string? ContentType);

@@ -50,6 +50,7 @@ internal sealed partial class PageCacheFill : IPageCacheFill
     private readonly ConcurrentQueue<StoreJob> _queue = new();
     private readonly SemaphoreSlim _queued = new(0);           // one per job queued, one more at stop
     private readonly SemaphoreSlim _room = new(QueueCapacity); // bounds the blocks waiting for the store thread
+    private readonly Lock _queueLock = new(); // enqueues against the end of the store thread
     private volatile bool _ended;
     private Task _completion = Task.CompletedTask;
     private volatile bool _stopped;
@@ -149,8 +150,11 @@ internal sealed partial class PageCacheFill : IPageCacheFill
             _gate.Release();
         }
 
-        _ended = true;
-        _queued.Release(); // the store thread drains what is queued without storing it, and ends
+        lock (_queueLock)
+        {
+            _ended = true;
+            _queued.Release(); // the store thread drains what is queued without storing it, and ends
+        }
     }
 
     private async Task SweepAsync()
@@ -313,15 +317,29 @@ internal sealed partial class PageCacheFill : IPageCacheFill
         }
 
         await _room.WaitAsync(token).ConfigureAwait(false);
-        if (_stopped)
+        if (_stopped || !TryEnqueue(new StoreJob(i, buffer, length)))
         {
             _room.Release();
             return false;
         }
 
-        _queue.Enqueue(new StoreJob(i, buffer, length));
-        _queued.Release();
         return true;
+    }
+
+    /// <summary>Hands a job (and its buffer) to the store thread; false once the fill has ended (the caller keeps both).</summary>
+    private bool TryEnqueue(StoreJob job)
+    {
+        lock (_queueLock)
+        {
+            if (_ended)
+            {
+                return false;
+            }
+
+            _queue.Enqueue(job);
+            _queued.Release();
+            return true;
+        }
     }
 
     public async ValueTask<int> TryReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
@@ -362,14 +380,21 @@ internal sealed partial class PageCacheFill : IPageCacheFill
                 Volatile.Write(ref _stored[i], false);
                 if (Interlocked.CompareExchange(ref _claims[i], 1, 0) == 0)
                 {
+                    var queued = false;
                     if (!_stopped && await _room.WaitAsync(0, CancellationToken.None).ConfigureAwait(false))
                     {
                         var copy = ArrayPool<byte>.Shared.Rent(_source.BlockSize);
                         buffer.AsSpan(0, _source.BlockSize).CopyTo(copy);
-                        _queue.Enqueue(new StoreJob(i, copy, _source.Format.PlainLengthOf(i, _source.PlainSize)));
-                        _queued.Release();
+                        queued = TryEnqueue(new StoreJob(i, copy, _source.Format.PlainLengthOf(i, _source.PlainSize)));
+                        if (!queued)
+                        {
+                            Array.Clear(copy, 0, _source.BlockSize);
+                            ArrayPool<byte>.Shared.Return(copy);
+                            _room.Release();
+                        }
                     }
-                    else
+
+                    if (!queued)
                     {
                         Volatile.Write(ref _claims[i], 0);
                     }
@@ -404,7 +429,7 @@ internal sealed partial class PageCacheFill : IPageCacheFill
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Stopped meanwhile (the spool is closed), or damaged on disk: the block comes from the caches or S3 instead.
-            Volatile.Write(ref _spooled[index], null);
+            Interlocked.CompareExchange(ref _spooled[index], null, spooled); // not a newer copy written meanwhile
             LogSpoolFailed(_logger, _source.Version.Key, index, e.Message);
             return false;
         }
@@ -453,6 +478,7 @@ internal sealed partial class PageCacheFill : IPageCacheFill
 
             try
             {
+                var refused = false;
                 _gate.Wait();
                 try
                 {
@@ -465,14 +491,18 @@ internal sealed partial class PageCacheFill : IPageCacheFill
                         else
                         {
                             // The kernel refused (the inode is gone from its cache, or stores are not supported): stop.
-                            _stopped = true;
-                            _stop.Cancel();
+                            _stopped = refused = true;
                         }
                     }
                 }
                 finally
                 {
                     _gate.Release();
+                }
+
+                if (refused)
+                {
+                    _stop.Cancel(); // outside the gate: cancellation runs other tasks' continuations here
                 }
             }
             catch (Exception e)
