@@ -42,6 +42,25 @@ public class BlockCacheTests
     }
 
     [Fact]
+    public void Remove_CachedBlock_FreesItsBytesAndAHolderKeepsItsCopy()
+    {
+        var cache = new BlockCache(1 << 20);
+        Add(cache, new BlockKey(V1, 0), 1);
+        Add(cache, new BlockKey(V1, 1), 2);
+        Assert.True(cache.TryGet(new BlockKey(V1, 1), out var held));
+
+        cache.Remove(new BlockKey(V1, 1));
+        cache.Remove(new BlockKey(V1, 9)); // not cached: nothing happens
+
+        Assert.Equal(4096, cache.UsedBytes);
+        Assert.Equal(1, cache.Count);
+        Assert.False(cache.TryGet(new BlockKey(V1, 1), out _));
+        Assert.All(held.Span.ToArray(), b => Assert.Equal(2, b));
+        held.Release();
+        Assert.Equal(0, cache.Evictions);
+    }
+
+    [Fact]
     public void TryGet_OtherVersion_Misses()
     {
         var cache = new BlockCache(1 << 20);

@@ -126,6 +126,25 @@ internal sealed class BlockCache
         }
     }
 
+    /// <summary>Drops one block, if cached (holders of a reference keep their bytes until they release it).</summary>
+    public void Remove(BlockKey key)
+    {
+        CachedBlock block;
+        lock (_lock)
+        {
+            if (!_map.Remove(key, out var node))
+            {
+                return;
+            }
+
+            _lru.Remove(node);
+            _used -= node.Value.Block.Footprint;
+            block = node.Value.Block;
+        }
+
+        block.Release();
+    }
+
     /// <summary>Drops every block of the cache (tests, unmount).</summary>
     public void Clear()
     {

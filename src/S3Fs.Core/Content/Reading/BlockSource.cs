@@ -49,6 +49,9 @@ internal sealed partial class BlockSource
 
     public bool IsCached(long index) => _s.Cache.Contains(new BlockKey(CacheIdentity, index));
 
+    /// <summary>Drops block <paramref name="index"/> from the memory cache (it is kept elsewhere: the page cache fill).</summary>
+    public void Forget(long index) => _s.Cache.Remove(new BlockKey(CacheIdentity, index));
+
     /// <summary>Copies plaintext [<paramref name="offset"/>, +<paramref name="destination"/>.Length), which must lie within the object, into <paramref name="destination"/>.</summary>
     public async ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {

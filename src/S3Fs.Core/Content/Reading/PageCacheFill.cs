@@ -272,6 +272,18 @@ internal sealed partial class PageCacheFill : IPageCacheFill
                 continue;
             }
 
+            // A place in the store queue before a buffer: however many reads' tasks wait here, at most
+            // QueueCapacity block buffers exist (tasks that wait hold a claim, no memory).
+            try
+            {
+                await _room.WaitAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Volatile.Write(ref _claims[i], 0);
+                return;
+            }
+
             var buffer = ArrayPool<byte>.Shared.Rent(_source.BlockSize);
             var queued = false;
             try
@@ -294,6 +306,7 @@ internal sealed partial class PageCacheFill : IPageCacheFill
             {
                 if (!queued)
                 {
+                    _room.Release();
                     Volatile.Write(ref _claims[i], 0);
                     Array.Clear(buffer, 0, _source.BlockSize);
                     ArrayPool<byte>.Shared.Return(buffer);
@@ -304,7 +317,8 @@ internal sealed partial class PageCacheFill : IPageCacheFill
 
     /// <summary>
     /// Reads one claimed block (from the spool, else the caches or S3), keeps it in the spool, and queues it for the
-    /// store thread, which releases the claim; false when the fill stopped. <paramref name="buffer"/> is consumed.
+    /// store thread, which releases the claim and the queue place the caller took; false when the fill stopped (the
+    /// caller keeps both, and the buffer). On true, <paramref name="buffer"/> belongs to the store thread.
     /// </summary>
     private async ValueTask<bool> QueueBlockAsync(long i, byte[] buffer, CancellationToken token)
     {
@@ -316,14 +330,7 @@ internal sealed partial class PageCacheFill : IPageCacheFill
             await SpoolAsync(i, buffer, length, token).ConfigureAwait(false);
         }
 
-        await _room.WaitAsync(token).ConfigureAwait(false);
-        if (_stopped || !TryEnqueue(new StoreJob(i, buffer, length)))
-        {
-            _room.Release();
-            return false;
-        }
-
-        return true;
+        return !_stopped && TryEnqueue(new StoreJob(i, buffer, length));
     }
 
     /// <summary>Hands a job (and its buffer) to the store thread; false once the fill has ended (the caller keeps both).</summary>
@@ -487,6 +494,10 @@ internal sealed partial class PageCacheFill : IPageCacheFill
                         if (_store(job.Index * _source.BlockSize, job.Buffer.AsSpan(0, job.Length)))
                         {
                             Volatile.Write(ref _stored[job.Index], true);
+
+                            // The kernel has it, and the spool keeps it: the memory cache need not, so a file larger
+                            // than the cache does not push out every other file's blocks (nor hold the whole budget).
+                            _source.Forget(job.Index);
                         }
                         else
                         {
