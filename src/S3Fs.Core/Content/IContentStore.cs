@@ -107,9 +107,6 @@ public interface IPageCacheFill
     /// </summary>
     void BeforeRead(long offset, int length);
 
-    /// <summary>A read of [offset, +length) was just served: its blocks (now in the memory cache) are stored whole.</summary>
-    void OnRead(long offset, int length);
-
     /// <summary>Stops the fill. Once this returns the store is not called again, so the file may then change.</summary>
     ValueTask StopAsync();
 }

@@ -37,7 +37,7 @@ public sealed partial class S3FileSystem
     /// </summary>
     public Task WaitForPageCacheFillAsync(long inode) => PageFillOf(inode)?.Completion ?? Task.CompletedTask;
 
-    /// <summary>After a read was served: counts it, starts the fill of a file read at random, or feeds a running fill.</summary>
+    /// <summary>After a read was served the ordinary way: counts it, and starts the fill of a file read at random.</summary>
     private void NoteRead(FileHandle handle, long offset, int length)
     {
         if (KernelPageCache is not { } cache || _options.RandomReadFillMaxSize <= 0 || length <= 0)
@@ -49,37 +49,33 @@ public sealed partial class S3FileSystem
         var expected = handle.NextReadOffset;
         handle.NextReadOffset = offset + length;
         var continues = offset >= expected - NearbyRead && offset <= expected + NearbyRead;
-        IPageCacheFill? fill;
         lock (node.FillLock)
         {
-            fill = node.PageFill;
-            if (fill is null)
+            if (node.PageFill is not null)
             {
-                if (continues)
-                {
-                    node.SequentialReads++;
-                    return;
-                }
+                return; // its reads are fed to it before they are served (IPageCacheFill.BeforeRead)
+            }
 
-                node.RandomReads++;
-                if (node.RandomReads < _options.RandomReadsBeforeFill || node.RandomReads <= node.SequentialReads || node.WriteHandles > 0
-                    || node.Content is not { } content || content.Size > _options.RandomReadFillMaxSize)
-                {
-                    return;
-                }
-
-                var inode = node.Inode;
-                node.PageFill = content.StartPageCacheFill((at, data) => cache.Store(inode, at, data));
-                if (node.PageFill is not null)
-                {
-                    LogPageFillStarted(_logger, node.ToString(), content.Size);
-                }
-
+            if (continues)
+            {
+                node.SequentialReads++;
                 return;
             }
-        }
 
-        fill.OnRead(offset, length);
+            node.RandomReads++;
+            if (node.RandomReads < _options.RandomReadsBeforeFill || node.RandomReads <= node.SequentialReads || node.WriteHandles > 0
+                || node.Content is not { } content || content.Size > _options.RandomReadFillMaxSize)
+            {
+                return;
+            }
+
+            var inode = node.Inode;
+            node.PageFill = content.StartPageCacheFill((at, data) => cache.Store(inode, at, data));
+            if (node.PageFill is not null)
+            {
+                LogPageFillStarted(_logger, node.ToString(), content.Size);
+            }
+        }
     }
 
     /// <summary>A writer (an open for writing, a truncation) begins: stops any fill; once this returns none can start until <see cref="EndWriter"/>.</summary>

@@ -12,9 +12,9 @@ namespace S3Fs.Core.Content.Reading;
 /// to this process or to S3. Two sources feed it: a background sweep that fetches the blocks not yet stored in
 /// ranged GETs of up to <see cref="ContentOptions.MaxReadRequest"/>, <see cref="ContentOptions.ReadAheadParallelism"/>
 /// at a time, in order, holding what it fetched and has not stored yet within the mount's read-ahead budget (so
-/// its blocks are not evicted from the memory cache before they are stored); and the reads served meanwhile: each
-/// fetches the 1 MiB chunk around it (<see cref="BeforeRead"/>, which the read then waits for) and its blocks are
-/// stored (<see cref="OnRead"/>). Each block is fetched about once: the sweep skips blocks stored or in flight.
+/// its blocks are not evicted from the memory cache before they are stored); and the reads that reach the filesystem
+/// meanwhile: each fetches the 1 MiB chunk around it (<see cref="BeforeRead"/>, which the read then waits for), whose
+/// blocks are then stored. Each block is fetched about once: the sweep skips blocks stored, kept or being handled.
 /// <para>
 /// Coherency: the owner stops the fill (<see cref="StopAsync"/>) before anything can change the file (an open for
 /// writing, a truncation) and before the content goes away. Every store runs under <see cref="_gate"/> and checks
@@ -29,17 +29,17 @@ namespace S3Fs.Core.Content.Reading;
     Justification = "The SemaphoreSlims (no wait handle is ever taken) and the CancellationTokenSource (no timer) hold nothing to release; the fill's tasks and its store thread may still use them after StopAsync returns, which a Dispose would turn into ObjectDisposedException.")]
 internal sealed partial class PageCacheFill : IPageCacheFill
 {
-    private readonly BlockSource _source;
-    private readonly ContentOptions _options;
-    private readonly ReadAheadBudget _budget;
-    private readonly PageStore _store;
-    private readonly ILogger _logger;
     /// <summary>What a read of a block not stored yet fetches while a fill runs (see <see cref="BeforeRead"/>).</summary>
     internal const int ChunkSize = 1 << 20;
 
     /// <summary>Blocks (plaintext buffers) that may wait for the store thread: 16 MiB at 64 KiB blocks.</summary>
     private const int QueueCapacity = 256;
 
+    private readonly BlockSource _source;
+    private readonly ContentOptions _options;
+    private readonly ReadAheadBudget _budget;
+    private readonly PageStore _store;
+    private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly bool[] _stored;
@@ -84,9 +84,6 @@ internal sealed partial class PageCacheFill : IPageCacheFill
     /// <summary>The local copy (tests scan its raw bytes).</summary>
     internal StagingFile? Spool => _spool;
 
-    /// <summary>Blocks stored so far (tests).</summary>
-    internal int StoredBlocks => _stored.Count(x => x);
-
     public void Start()
     {
         // Stores block while the kernel holds a page locked for a read in flight, whose answer may need a thread-pool
@@ -107,32 +104,24 @@ internal sealed partial class PageCacheFill : IPageCacheFill
         var chunk = Math.Max(1, ChunkSize / _source.BlockSize);
         var first = offset / _source.BlockSize / chunk * chunk;
         var end = Math.Min(_source.BlockCount, (((offset + length - 1) / _source.BlockSize / chunk) + 1) * chunk);
-        for (var i = first; i < end; i++)
+        // Only the runs still needed: a block already stored has left the memory cache, and a prefetch of it would
+        // fetch it again.
+        for (var i = first; i < end;)
         {
-            if (!Have(i) && Volatile.Read(ref _claims[i]) == 0)
+            if (Have(i) || Volatile.Read(ref _claims[i]) != 0)
             {
-                _ = FetchAndStoreAsync(first, end, reserved: 0, _stop.Token); // registers its blocks in flight before it returns
-                return;
+                i++;
+                continue;
             }
-        }
-    }
 
-    public void OnRead(long offset, int length)
-    {
-        if (length <= 0 || _stopped)
-        {
-            return;
-        }
-
-        var first = offset / _source.BlockSize;
-        var end = Math.Min(_source.BlockCount, ((offset + length - 1) / _source.BlockSize) + 1);
-        for (var i = first; i < end; i++)
-        {
-            if (!Volatile.Read(ref _stored[i]))
+            var runEnd = i + 1;
+            while (runEnd < end && !Have(runEnd) && Volatile.Read(ref _claims[runEnd]) == 0)
             {
-                _ = StoreBlocksAsync(i, end);
-                return;
+                runEnd++;
             }
+
+            _ = FetchAndStoreAsync(i, runEnd, reserved: 0, _stop.Token); // registers its blocks in flight before it returns
+            i = runEnd;
         }
     }
 
@@ -255,9 +244,8 @@ internal sealed partial class PageCacheFill : IPageCacheFill
 
     /// <summary>
     /// Stores blocks [first, end) that are not stored yet, reading each from the caches (fetching it if it was evicted).
-    /// Always continues on another thread first: its caller may be a read that has not been answered yet (OnRead), or
-    /// the completion of a fetch a read is waiting for, and a store that ran inline there would wait for that read's
-    /// own page, which the kernel unlocks only when the read is answered.
+    /// Always continues on another thread first: its caller may be the completion of a fetch a read is waiting for, and
+    /// the reading, spooling and queueing below need not delay that read's answer.
     /// </summary>
     private async Task StoreBlocksAsync(long first, long end)
     {
@@ -470,6 +458,7 @@ internal sealed partial class PageCacheFill : IPageCacheFill
     /// </summary>
     private void RunStores()
     {
+        var recent = new Queue<long>();
         while (true)
         {
             _queued.Wait();
@@ -495,9 +484,15 @@ internal sealed partial class PageCacheFill : IPageCacheFill
                         {
                             Volatile.Write(ref _stored[job.Index], true);
 
-                            // The kernel has it, and the spool keeps it: the memory cache need not, so a file larger
-                            // than the cache does not push out every other file's blocks (nor hold the whole budget).
-                            _source.Forget(job.Index);
+                            // The kernel has it (and the spool, when there is one): the memory cache need not, so a file
+                            // larger than the cache does not push out every other file's blocks (nor hold the whole
+                            // budget). Forgotten QueueCapacity blocks later, not at once: a read that reached the
+                            // filesystem just before this store still finds its block cached instead of fetching it again.
+                            recent.Enqueue(job.Index);
+                            if (recent.Count > QueueCapacity)
+                            {
+                                _source.Forget(recent.Dequeue());
+                            }
                         }
                         else
                         {
