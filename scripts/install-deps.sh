@@ -5,12 +5,13 @@
 #   run:        fuse3 (fusermount3, mount.fuse3)
 #   test:       ceph-mon ceph-osd radosgw ceph-common (the local S3 server), uuid-runtime, curl, python3,
 #               and the tools the end-to-end mount tests drive: sqlite3, rsync, attr (getfattr/setfattr), tar,
-#               util-linux (setpriv, to act as another uid), coreutils and findutils (dd, truncate, sha256sum, find)
+#               util-linux (setpriv, to act as another uid), coreutils and findutils (dd, truncate, sha256sum, find),
+#               strace (counts the requests ls -l makes)
 #   benchmarks: s3fs rclone fio awscli (peers and load generators; only with --bench)
 set -euo pipefail
 
 pkgs=(fuse3 libfuse3-dev pkg-config cmake gcc make ceph-mon ceph-osd radosgw ceph-common uuid-runtime curl
-      python3 sqlite3 rsync procps iproute2 attr tar util-linux coreutils findutils)
+      python3 sqlite3 rsync procps iproute2 attr tar util-linux coreutils findutils strace)
 if [ "${1:-}" = "--bench" ]; then
   pkgs+=(s3fs rclone fio awscli time)
 fi

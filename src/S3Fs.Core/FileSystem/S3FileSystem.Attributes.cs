@@ -103,8 +103,9 @@ public sealed partial class S3FileSystem
     {
         if (!name.StartsWith(UserXAttrPrefix, StringComparison.Ordinal))
         {
-            // Only user.* is ever stored; the kernel asks for security.capability on every write, so answer without I/O.
-            throw new FsException(FsErrorCode.NoAttribute, $"no extended attribute '{name}'");
+            // Only user.* is ever stored (SetXAttrAsync refuses the rest the same way); answered without I/O, as the
+            // kernel asks for security.capability on writes and ls -l asks for security.selinux and ACLs.
+            throw new FsException(FsErrorCode.NotSupported, $"extended attribute '{name}': only the user.* namespace is stored");
         }
 
         try

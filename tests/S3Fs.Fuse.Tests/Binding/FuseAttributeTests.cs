@@ -116,22 +116,47 @@ public sealed class FuseAttributeTests
     }
 
     [Fact]
-    public async Task GetXAttr_OutsideUserNamespace_NoDataWithoutReachingTheCore()
+    public async Task GetXAttr_OutsideUserNamespace_NotSupportedWithoutReachingTheCore()
     {
         var fs = new MemoryFileSystem();
         fs.AddFile("q.txt", [1]);
         await using var mount = await TestMount.StartAsync(fs);
         string path = mount.PathOf("q.txt");
 
-        // What ls -l asks of every name; the shim answers without a trip into managed code.
-        Assert.Equal((-1L, 61), await Shell.IoAsync(() => LibC.GetXAttr(path, "security.selinux", new byte[256]))); // ENODATA
-        Assert.Equal((-1L, 61), await Shell.IoAsync(() => LibC.GetXAttr(path, "system.posix_acl_access", new byte[256])));
-        Assert.Equal((-1L, 61), await Shell.IoAsync(() => LibC.GetXAttr(path, "trusted.x", null)));
+        // What ls -l asks of every name; the shim answers without a trip into managed code, with the same
+        // "not supported" that setxattr gives for these namespaces.
+        Assert.Equal((-1L, 95), await Shell.IoAsync(() => LibC.GetXAttr(path, "security.selinux", new byte[256]))); // EOPNOTSUPP
+        Assert.Equal((-1L, 95), await Shell.IoAsync(() => LibC.GetXAttr(path, "system.posix_acl_access", new byte[256])));
+        Assert.Equal((-1L, 95), await Shell.IoAsync(() => LibC.GetXAttr(path, "trusted.x", null)));
         Assert.Equal(0, fs.CallCount("getxattr"));
 
-        // user.* still reaches the core.
-        Assert.Equal((-1L, 61), await Shell.IoAsync(() => LibC.GetXAttr(path, "user.missing", null)));
+        // user.* still reaches the core, and is not disabled for the mount (ENOSYS would have done that).
+        Assert.Equal((-1L, 61), await Shell.IoAsync(() => LibC.GetXAttr(path, "user.missing", null))); // ENODATA
         Assert.Equal(1, fs.CallCount("getxattr"));
+    }
+
+    [Fact]
+    public async Task LsLong_AsksForSecurityContextAndAclOnlyUntilTheMountSaysNotSupported()
+    {
+        var fs = new MemoryFileSystem();
+        fs.AddDirectory("d");
+        for (int i = 0; i < 200; i++)
+        {
+            fs.AddFile($"d/f{i:D3}", [1]);
+        }
+
+        await using var mount = await TestMount.StartAsync(fs);
+
+        // ls caches "not supported" per device: 200 names must not cost 400 getxattr requests.
+        var run = await Shell.RunAsync("strace", "-f", "-c", "-U", "name,calls", "-e", "trace=getxattr,lgetxattr",
+            "ls", "-l", mount.PathOf("d"));
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(201, run.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length); // "total" and 200 names
+        int calls = run.StdErr.Split('\n')
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(cols => cols.Length == 2 && cols[0] is "getxattr" or "lgetxattr")
+            .Sum(cols => int.Parse(cols[1], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(calls, 1, 6);
     }
 
     [Fact]
