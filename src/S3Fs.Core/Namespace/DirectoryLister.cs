@@ -59,16 +59,48 @@ internal sealed partial class DirectoryLister
             children[child.Name] = child;
         }
 
-        string? token = null;
-        var pages = 0;
-        do
+        // The next page is requested as soon as this one names it, before this one's keys are sorted in and handed
+        // on: with readdir streaming these pages to ls, that work would otherwise sit between every two requests.
+        var pages = 1;
+        var current = _store.ListAsync(new ListRequest(directoryKey), cancellationToken).AsTask();
+        Task<ListPage>? unused = current; // a request whose page nobody took yet: waited out if the listing ends early
+        try
         {
-            if (pages++ == maxPages)
+            while (true)
             {
-                return null;
-            }
+                var page = await current.ConfigureAwait(false);
+                unused = null;
+                var token = page.NextContinuationToken;
+                if (token is not null)
+                {
+                    if (pages++ == maxPages)
+                    {
+                        return null;
+                    }
 
-            var page = await _store.ListAsync(new ListRequest(directoryKey) { ContinuationToken = token }, cancellationToken).ConfigureAwait(false);
+                    current = _store.ListAsync(new ListRequest(directoryKey) { ContinuationToken = token }, cancellationToken).AsTask();
+                    unused = current;
+                }
+
+                AddPage(page);
+                if (final is not null)
+                {
+                    final(FinalChildren(directoryKey, children, unreported, token is null ? null : LastKey(page)));
+                }
+
+                if (token is null)
+                {
+                    return children;
+                }
+            }
+        }
+        finally
+        {
+            await ObserveAsync(unused).ConfigureAwait(false);
+        }
+
+        void AddPage(ListPage page)
+        {
             foreach (var prefix in page.CommonPrefixes)
             {
                 var name = prefix[directoryKey.Length..^1];
@@ -114,16 +146,25 @@ internal sealed partial class DirectoryLister
                     ObjectKey = kind == FileKind.Directory ? null : obj.Key,
                 });
             }
-
-            token = page.NextContinuationToken;
-            if (final is not null)
-            {
-                final(FinalChildren(directoryKey, children, unreported, token is null ? null : LastKey(page)));
-            }
         }
-        while (token is not null);
+    }
 
-        return children;
+    /// <summary>Waits out a page request nobody will use (the listing failed or was abandoned), ignoring its outcome.</summary>
+    private static async ValueTask ObserveAsync(Task<ListPage>? request)
+    {
+        if (request is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await request.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Only the page the caller is waiting on reports errors.
+        }
     }
 
     /// <summary>

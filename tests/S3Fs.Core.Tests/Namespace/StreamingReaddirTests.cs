@@ -46,6 +46,85 @@ public sealed class StreamingReaddirTests
     }
 
     [Fact]
+    public async Task ListAsync_RequestsTheNextPageBeforeHandingOnThisOne()
+    {
+        var recording = new RecordingStore(await StoreWithFilesAsync(2500));
+        var lister = new DirectoryLister(recording, NullLogger.Instance, 255);
+        var requestsSeenByCallback = new List<int>();
+
+        var children = await lister.ListAsync("d/", isVolumeRoot: false, int.MaxValue, CancellationToken.None,
+            _ => requestsSeenByCallback.Add(recording.Requests.Count));
+
+        Assert.Equal(2500, children!.Count);
+        Assert.Equal(3, recording.Requests.Count);
+        // Page 1 was handed on after page 2 had been asked for, page 2 after page 3; page 3 is the last.
+        Assert.Equal([2, 3, 3], requestsSeenByCallback);
+    }
+
+    [Fact]
+    public async Task ListAsync_LargerThanItsPageLimit_IsNullWithoutAskingForAPageBeyondIt()
+    {
+        var recording = new RecordingStore(await StoreWithFilesAsync(2500));
+        var lister = new DirectoryLister(recording, NullLogger.Instance, 255);
+
+        Assert.Null(await lister.ListAsync("d/", isVolumeRoot: false, maxPages: 2, CancellationToken.None));
+        Assert.Equal(2, recording.Requests.Count);
+
+        recording.Requests.Clear();
+        Assert.Equal(2500, (await lister.ListAsync("d/", isVolumeRoot: false, maxPages: 3, CancellationToken.None))!.Count);
+        Assert.Equal(3, recording.Requests.Count);
+    }
+
+    [Fact]
+    public async Task ListAsync_WhenALaterPageFails_FailsWithThatError()
+    {
+        var recording = new RecordingStore(await StoreWithFilesAsync(2500)) { FailPage = 2 };
+        var lister = new DirectoryLister(recording, NullLogger.Instance, 255);
+        var reports = 0;
+
+        var e = await Assert.ThrowsAsync<ObjectStoreException>(async () =>
+            await lister.ListAsync("d/", isVolumeRoot: false, int.MaxValue, CancellationToken.None, _ => reports++));
+
+        Assert.Equal(ObjectStoreErrorKind.Transient, e.Kind);
+        Assert.Equal(1, reports);
+        Assert.Equal(2, recording.Requests.Count);
+    }
+
+    private static async Task<InMemoryObjectStore> StoreWithFilesAsync(int count)
+    {
+        var store = new InMemoryObjectStore("stream");
+        for (var i = 0; i < count; i++)
+        {
+            await store.PutAsync(new PutRequest($"d/f{i:D4}", new byte[] { 1 }), CancellationToken.None);
+        }
+
+        return store;
+    }
+
+    /// <summary>Records the LIST requests in the order they were made; can fail the Nth.</summary>
+    private sealed class RecordingStore(IObjectStore inner) : DelegatingObjectStore(inner)
+    {
+        public List<ListRequest> Requests { get; } = [];
+
+        public int FailPage { get; init; }
+
+        public override async ValueTask<ListPage> ListAsync(ListRequest request, CancellationToken cancellationToken)
+        {
+            int n;
+            lock (Requests)
+            {
+                Requests.Add(request);
+                n = Requests.Count;
+            }
+
+            await Task.Yield();
+            return n == FailPage
+                ? throw new ObjectStoreException(ObjectStoreErrorKind.Transient, "ListObjectsV2", "stream", request.Prefix, "failed on purpose (test)")
+                : await Inner.ListAsync(request, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task ReadDir_WhileTheSecondPageIsListed_HandsOutTheFirstPagesNames()
     {
         var memory = new InMemoryObjectStore("stream");
