@@ -13,8 +13,8 @@ internal sealed class FileHandle(Node node, OpenFlags flags, bool writer = false
 
     public IFileReader? Reader { get; set; }
 
-    /// <summary>Where the next read would continue this handle's previous one (tells random reads from sequential ones).</summary>
-    public long NextReadOffset { get; set; }
+    /// <summary>Tells this handle's random reads from sequential ones; used under <see cref="Node.FillLock"/>.</summary>
+    public ReadPattern Reads { get; } = new();
 
     public bool CanWrite => (Flags & OpenFlags.AccessModeMask) != OpenFlags.ReadOnly;
 

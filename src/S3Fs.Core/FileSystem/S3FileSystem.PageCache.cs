@@ -13,12 +13,6 @@ namespace S3Fs.Core.FileSystem;
 /// </summary>
 public sealed partial class S3FileSystem
 {
-    /// <summary>
-    /// A read starting within this distance of where the handle's previous read ended continues it: the kernel's own
-    /// read-ahead requests (128 KiB each by default) may arrive a little out of order.
-    /// </summary>
-    private const long NearbyRead = 256 * 1024;
-
     public IKernelPageCache? KernelPageCache { get; set; }
 
     /// <summary>The running fill of <paramref name="inode"/>, if any (tests).</summary>
@@ -46,9 +40,6 @@ public sealed partial class S3FileSystem
         }
 
         var node = handle.Node;
-        var expected = handle.NextReadOffset;
-        handle.NextReadOffset = offset + length;
-        var continues = offset >= expected - NearbyRead && offset <= expected + NearbyRead;
         lock (node.FillLock)
         {
             if (node.PageFill is not null)
@@ -56,7 +47,7 @@ public sealed partial class S3FileSystem
                 return; // its reads are fed to it before they are served (IPageCacheFill.BeforeRead)
             }
 
-            if (continues)
+            if (handle.Reads.Continues(offset, length))
             {
                 node.SequentialReads++;
                 return;
