@@ -6,20 +6,46 @@ namespace S3Fs.Fuse.Tests.SystemIntegration;
 
 /// <summary>
 /// fstab integration: a line of type fuse.s3cfs mounts through mount(8) and mount.fuse3, which run
-/// "s3cfs &lt;options-file&gt; &lt;mountpoint&gt; -o ..." from PATH; umount(8) unmounts. The s3cfs under test (this build's
-/// app host) is put first on PATH, and the fstab is a temporary file (mount -T), so the system's own is untouched.
+/// "s3cfs &lt;options-file&gt; &lt;mountpoint&gt; -o ..." through /bin/sh; umount(8) unmounts. mount(8) clears PATH
+/// before it runs its helper, so /bin/sh looks for s3cfs in its default path only (/usr/local/sbin first, then
+/// /usr/local/bin where scripts/install.sh puts it). The s3cfs under test (this build's app host) is therefore linked
+/// as /usr/local/sbin/s3cfs for the duration of each test and the link removed after; the fstab is a temporary file
+/// (mount -T), so the system's own is untouched.
 /// </summary>
 [Trait("Category", "Fuse")]
 public sealed class FstabTests : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("s3cfs-fstab-").FullName;
+    private const string LinkPath = "/usr/local/sbin/s3cfs";
     private string _mountPoint = string.Empty;
     private RgwEnvironment _rgw = null!;
+    private bool _linked;
 
     public async Task InitializeAsync()
     {
         _rgw = await RgwEnvironment.GetAsync();
         _mountPoint = Directory.CreateDirectory(Path.Combine(_dir, "mnt")).FullName;
+
+        var target = Path.Combine(AppContext.BaseDirectory, "s3cfs");
+        var existing = new FileInfo(LinkPath);
+        if (existing.LinkTarget is { } pointsTo)
+        {
+            if (pointsTo != target)
+            {
+                throw new InvalidOperationException($"{LinkPath} links to {pointsTo}, not this build's s3cfs: remove it to run the fstab tests");
+            }
+        }
+        else if (existing.Exists)
+        {
+            throw new InvalidOperationException($"{LinkPath} exists and is not this build's s3cfs: remove it to run the fstab tests");
+        }
+        else
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(LinkPath)!);
+            File.CreateSymbolicLink(LinkPath, target);
+        }
+
+        _linked = true;
     }
 
     public async Task DisposeAsync()
@@ -27,6 +53,11 @@ public sealed class FstabTests : IAsyncLifetime
         if (File.ReadAllText("/proc/self/mounts").Contains(_mountPoint, StringComparison.Ordinal))
         {
             await RunAsync("fusermount3", "-u", "-z", _mountPoint);
+        }
+
+        if (_linked)
+        {
+            File.Delete(LinkPath);
         }
 
         Directory.Delete(_dir, recursive: true);
@@ -112,7 +143,7 @@ public sealed class FstabTests : IAsyncLifetime
         }
     }
 
-    /// <summary>Runs a program with this build's s3cfs first on PATH and the RGW credentials in the environment.</summary>
+    /// <summary>Runs a program with this build's s3cfs first on PATH (for what mount(8) does not run) and the RGW credentials in the environment.</summary>
     private async Task<(int ExitCode, string StdErr)> RunAsync(string file, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
