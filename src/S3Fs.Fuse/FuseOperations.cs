@@ -196,7 +196,7 @@ internal sealed partial class FuseOperations : IDisposable
                 _ = SetXAttrAsync(q, ino, Name(r->name, Errno.EILSEQ), new ReadOnlySpan<byte>(r->data, checked((int)r->size)).ToArray(), ToXAttrFlags(r->flags));
                 break;
             case Interop.Shim.Opcode.GetXAttr:
-                // Names outside user.* never get here: the shim answers them with ENODATA (s3fs_fuse_ops.c).
+                // Names outside user.* never get here: the shim answers them with EOPNOTSUPP (s3fs_fuse_ops.c).
                 _ = GetXAttrAsync(q, ino, Name(r->name, Errno.ENODATA), r->size);
                 break;
             case Interop.Shim.Opcode.ListXAttr:

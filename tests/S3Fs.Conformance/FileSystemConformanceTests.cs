@@ -282,6 +282,17 @@ public abstract class FileSystemConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task XAttrs_OutsideTheUserNamespace_AreNotSupported_AndNothingIsStored()
+    {
+        await Fs.WriteAllAsync("x", Bytes("x"));
+        Assert.Equal(FsErrorCode.NotSupported, await FailsWith(() => Fs.SetXAttrAsync("x", "trusted.a", Bytes("1"))));
+        Assert.Equal(FsErrorCode.NotSupported, await FailsWith(() => Fs.GetXAttrAsync("x", "security.selinux")));
+        Assert.Equal(FsErrorCode.NotSupported, await FailsWith(() => Fs.RemoveXAttrAsync("x", "trusted.a")));
+        await Fs.RemountAsync();
+        Assert.Empty(await Fs.ListXAttrAsync("x"));
+    }
+
+    [Fact]
     public async Task Names_WithSpacesAndUnicode_RoundTrip()
     {
         var names = new[] { "with space.txt", "ünïcødé-ファイル.txt", "semi;colon&amp", "#hash?q=1" };

@@ -73,7 +73,7 @@ public interface IFileSystem
 
     ValueTask SetXAttrAsync(long inode, string name, ReadOnlyMemory<byte> value, XAttrFlags flags, CancellationToken cancellationToken);
 
-    /// <summary>Returns the value; NoAttribute when absent.</summary>
+    /// <summary>Returns the value; NoAttribute when absent, NotSupported for a name outside user.* (only those are stored).</summary>
     ValueTask<byte[]> GetXAttrAsync(long inode, string name, CancellationToken cancellationToken);
 
     ValueTask<IReadOnlyList<string>> ListXAttrAsync(long inode, CancellationToken cancellationToken);

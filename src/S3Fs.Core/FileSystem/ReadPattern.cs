@@ -24,10 +24,15 @@ internal sealed class ReadPattern
     private readonly long[] _lastUse = [0, -1, -1, -1]; // unused streams are taken before the one at 0
     private long _clock;
 
-    /// <summary>Records a read; true when it continues one of the recent streams, false when it starts a new one.</summary>
-    public bool Continues(long offset, int length)
+    /// <summary>
+    /// Records a read of a file of <paramref name="fileSize"/> bytes; true when it continues one of the recent streams,
+    /// false when it starts a new one. The window is also at most a 32nd of the file (but never less than the read):
+    /// the windows of four streams, behind and ahead, then cover at most a quarter of a small file, so random reads of
+    /// a 2 MiB database are still told from sequential ones.
+    /// </summary>
+    public bool Continues(long offset, int length, long fileSize)
     {
-        var window = Math.Clamp(16L * length, MinWindow, MaxWindow);
+        var window = Math.Min(Math.Clamp(16L * length, MinWindow, MaxWindow), Math.Max(length, fileSize / (8 * Streams)));
         var end = offset + length;
         _clock++;
         var oldest = 0;

@@ -159,14 +159,21 @@ public sealed partial class S3FileSystem
         }, cancellationToken);
     }
 
-    public ValueTask RemoveXAttrAsync(long inode, string name, CancellationToken cancellationToken) =>
-        ChangeXAttrsAsync(inode, "removexattr", xattrs =>
+    public ValueTask RemoveXAttrAsync(long inode, string name, CancellationToken cancellationToken)
+    {
+        if (!name.StartsWith(UserXAttrPrefix, StringComparison.Ordinal))
+        {
+            throw new FsException(FsErrorCode.NotSupported, $"extended attribute '{name}': only the user.* namespace is stored");
+        }
+
+        return ChangeXAttrsAsync(inode, "removexattr", xattrs =>
         {
             if (!xattrs.Remove(name))
             {
                 throw new FsException(FsErrorCode.NoAttribute, $"no extended attribute '{name}'");
             }
         }, cancellationToken);
+    }
 
     private async ValueTask ChangeXAttrsAsync(long inode, string operation, Action<Dictionary<string, byte[]>> change, CancellationToken cancellationToken)
     {

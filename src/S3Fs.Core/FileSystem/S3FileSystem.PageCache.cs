@@ -47,7 +47,7 @@ public sealed partial class S3FileSystem
                 return; // its reads are fed to it before they are served (IPageCacheFill.BeforeRead)
             }
 
-            if (handle.Reads.Continues(offset, length))
+            if (handle.Reads.Continues(offset, length, node.Content?.Size ?? long.MaxValue))
             {
                 node.SequentialReads++;
                 return;

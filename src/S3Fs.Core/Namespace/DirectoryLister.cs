@@ -61,6 +61,7 @@ internal sealed partial class DirectoryLister
 
         // The next page is requested as soon as this one names it, before this one's keys are sorted in and handed
         // on: with readdir streaming these pages to ls, that work would otherwise sit between every two requests.
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPages, 1);
         var pages = 1;
         var current = _store.ListAsync(new ListRequest(directoryKey), cancellationToken).AsTask();
         Task<ListPage>? unused = current; // a request whose page nobody took yet: waited out if the listing ends early

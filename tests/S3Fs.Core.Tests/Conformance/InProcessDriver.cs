@@ -195,18 +195,18 @@ public sealed class InProcessDriver : IFsDriver
     public Task SetXAttrAsync(string path, string name, byte[] value) => Run(async () =>
         await _fs.SetXAttrAsync(await ResolveAsync(path), name, value, XAttrFlags.None, None));
 
-    public async Task<byte[]?> GetXAttrAsync(string path, string name)
+    public Task<byte[]?> GetXAttrAsync(string path, string name) => Run(async () =>
     {
-        var ino = await Run(() => ResolveAsync(path));
+        var ino = await ResolveAsync(path);
         try
         {
-            return await _fs.GetXAttrAsync(ino, name, None);
+            return (byte[]?)await _fs.GetXAttrAsync(ino, name, None);
         }
         catch (FsException e) when (e.Code == FsErrorCode.NoAttribute)
         {
             return null;
         }
-    }
+    });
 
     public Task<IReadOnlyList<string>> ListXAttrAsync(string path) => Run(async () => await _fs.ListXAttrAsync(await ResolveAsync(path), None));
 

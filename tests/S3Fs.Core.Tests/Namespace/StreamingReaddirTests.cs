@@ -90,6 +90,21 @@ public sealed class StreamingReaddirTests
         Assert.Equal(2, recording.Requests.Count);
     }
 
+    [Fact]
+    public async Task ListAsync_WhenTheCallbackFails_WaitsOutThePageAlreadyRequestedAndFailsWithTheCallbacksError()
+    {
+        var recording = new RecordingStore(await StoreWithFilesAsync(2500));
+        var lister = new DirectoryLister(recording, NullLogger.Instance, 255);
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+            await lister.ListAsync("d/", isVolumeRoot: false, int.MaxValue, CancellationToken.None,
+                _ => throw new InvalidOperationException("readdir went away (test)")));
+
+        Assert.Equal("readdir went away (test)", e.Message);
+        Assert.Equal(2, recording.Requests.Count); // page 2 had been asked for; nothing after it
+        Assert.Equal(2, recording.Completed);      // and it was waited for, not left running
+    }
+
     private static async Task<InMemoryObjectStore> StoreWithFilesAsync(int count)
     {
         var store = new InMemoryObjectStore("stream");
@@ -104,7 +119,12 @@ public sealed class StreamingReaddirTests
     /// <summary>Records the LIST requests in the order they were made; can fail the Nth.</summary>
     private sealed class RecordingStore(IObjectStore inner) : DelegatingObjectStore(inner)
     {
+        private int _completed;
+
         public List<ListRequest> Requests { get; } = [];
+
+        /// <summary>Requests that have returned or failed.</summary>
+        public int Completed => Volatile.Read(ref _completed);
 
         public int FailPage { get; init; }
 
@@ -117,10 +137,17 @@ public sealed class StreamingReaddirTests
                 n = Requests.Count;
             }
 
-            await Task.Yield();
-            return n == FailPage
-                ? throw new ObjectStoreException(ObjectStoreErrorKind.Transient, "ListObjectsV2", "stream", request.Prefix, "failed on purpose (test)")
-                : await Inner.ListAsync(request, cancellationToken);
+            try
+            {
+                await Task.Delay(10, cancellationToken);
+                return n == FailPage
+                    ? throw new ObjectStoreException(ObjectStoreErrorKind.Transient, "ListObjectsV2", "stream", request.Prefix, "failed on purpose (test)")
+                    : await Inner.ListAsync(request, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Increment(ref _completed);
+            }
         }
     }
 

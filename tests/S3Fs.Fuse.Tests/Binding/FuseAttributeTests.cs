@@ -150,13 +150,13 @@ public sealed class FuseAttributeTests
         // ls caches "not supported" per device: 200 names must not cost 400 getxattr requests.
         var run = await Shell.RunAsync("strace", "-f", "-c", "-U", "name,calls", "-e", "trace=getxattr,lgetxattr",
             "ls", "-l", mount.PathOf("d"));
-        Assert.Equal(0, run.ExitCode);
+        Assert.True(run.ExitCode == 0, run.StdErr);
         Assert.Equal(201, run.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length); // "total" and 200 names
         int calls = run.StdErr.Split('\n')
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Where(cols => cols.Length == 2 && cols[0] is "getxattr" or "lgetxattr")
             .Sum(cols => int.Parse(cols[1], System.Globalization.CultureInfo.InvariantCulture));
-        Assert.InRange(calls, 1, 6);
+        Assert.True(calls <= 6, $"ls -l of 200 names made {calls} getxattr requests\n{run.StdErr}");
     }
 
     [Fact]

@@ -50,17 +50,23 @@ public sealed class FstabTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (File.ReadAllText("/proc/self/mounts").Contains(_mountPoint, StringComparison.Ordinal))
+        try
         {
-            await RunAsync("fusermount3", "-u", "-z", _mountPoint);
+            if (File.ReadAllText("/proc/self/mounts").Contains(_mountPoint, StringComparison.Ordinal))
+            {
+                await RunAsync("fusermount3", "-u", "-z", _mountPoint);
+            }
         }
-
-        if (_linked)
+        finally
         {
-            File.Delete(LinkPath);
-        }
+            // Never leave a link into a test build where the system's own fstab mounts would find it.
+            if (_linked && new FileInfo(LinkPath).LinkTarget == Path.Combine(AppContext.BaseDirectory, "s3cfs"))
+            {
+                File.Delete(LinkPath);
+            }
 
-        Directory.Delete(_dir, recursive: true);
+            Directory.Delete(_dir, recursive: true);
+        }
     }
 
     [Fact]
