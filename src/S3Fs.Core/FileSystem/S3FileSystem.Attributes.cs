@@ -101,12 +101,8 @@ public sealed partial class S3FileSystem
 
     public async ValueTask<byte[]> GetXAttrAsync(long inode, string name, CancellationToken cancellationToken)
     {
-        if (!name.StartsWith(UserXAttrPrefix, StringComparison.Ordinal))
-        {
-            // Only user.* is ever stored (SetXAttrAsync refuses the rest the same way); answered without I/O, as the
-            // kernel asks for security.capability on writes and ls -l asks for security.selinux and ACLs.
-            throw new FsException(FsErrorCode.NotSupported, $"extended attribute '{name}': only the user.* namespace is stored");
-        }
+        // Answered without I/O: the kernel asks for security.capability on writes, ls -l for security.selinux and ACLs.
+        RequireUserNamespace(name);
 
         try
         {
@@ -136,10 +132,7 @@ public sealed partial class S3FileSystem
 
     public ValueTask SetXAttrAsync(long inode, string name, ReadOnlyMemory<byte> value, XAttrFlags flags, CancellationToken cancellationToken)
     {
-        if (!name.StartsWith(UserXAttrPrefix, StringComparison.Ordinal) || name.Length == UserXAttrPrefix.Length)
-        {
-            throw new FsException(FsErrorCode.NotSupported, $"extended attribute '{name}': only the user.* namespace is stored");
-        }
+        RequireUserNamespace(name);
 
         var copy = value.ToArray();
         return ChangeXAttrsAsync(inode, "setxattr", xattrs =>
@@ -161,11 +154,7 @@ public sealed partial class S3FileSystem
 
     public ValueTask RemoveXAttrAsync(long inode, string name, CancellationToken cancellationToken)
     {
-        if (!name.StartsWith(UserXAttrPrefix, StringComparison.Ordinal))
-        {
-            throw new FsException(FsErrorCode.NotSupported, $"extended attribute '{name}': only the user.* namespace is stored");
-        }
-
+        RequireUserNamespace(name);
         return ChangeXAttrsAsync(inode, "removexattr", xattrs =>
         {
             if (!xattrs.Remove(name))
@@ -173,6 +162,15 @@ public sealed partial class S3FileSystem
                 throw new FsException(FsErrorCode.NoAttribute, $"no extended attribute '{name}'");
             }
         }, cancellationToken);
+    }
+
+    /// <summary>Only user.* attributes (with a name after the prefix) are ever stored: any other is NotSupported (EOPNOTSUPP).</summary>
+    private static void RequireUserNamespace(string name)
+    {
+        if (!name.StartsWith(UserXAttrPrefix, StringComparison.Ordinal) || name.Length == UserXAttrPrefix.Length)
+        {
+            throw new FsException(FsErrorCode.NotSupported, $"extended attribute '{name}': only the user.* namespace is stored");
+        }
     }
 
     private async ValueTask ChangeXAttrsAsync(long inode, string operation, Action<Dictionary<string, byte[]>> change, CancellationToken cancellationToken)

@@ -17,6 +17,7 @@ public sealed class FstabTests : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("s3cfs-fstab-").FullName;
     private const string LinkPath = "/usr/local/sbin/s3cfs";
+    private static readonly string BuildUnderTest = Path.Combine(AppContext.BaseDirectory, "s3cfs");
     private string _mountPoint = string.Empty;
     private RgwEnvironment _rgw = null!;
     private bool _linked;
@@ -26,11 +27,10 @@ public sealed class FstabTests : IAsyncLifetime
         _rgw = await RgwEnvironment.GetAsync();
         _mountPoint = Directory.CreateDirectory(Path.Combine(_dir, "mnt")).FullName;
 
-        var target = Path.Combine(AppContext.BaseDirectory, "s3cfs");
         var existing = new FileInfo(LinkPath);
         if (existing.LinkTarget is { } pointsTo)
         {
-            if (pointsTo != target)
+            if (pointsTo != BuildUnderTest)
             {
                 throw new InvalidOperationException($"{LinkPath} links to {pointsTo}, not this build's s3cfs: remove it to run the fstab tests");
             }
@@ -42,7 +42,7 @@ public sealed class FstabTests : IAsyncLifetime
         else
         {
             Directory.CreateDirectory(Path.GetDirectoryName(LinkPath)!);
-            File.CreateSymbolicLink(LinkPath, target);
+            File.CreateSymbolicLink(LinkPath, BuildUnderTest);
         }
 
         _linked = true;
@@ -60,7 +60,7 @@ public sealed class FstabTests : IAsyncLifetime
         finally
         {
             // Never leave a link into a test build where the system's own fstab mounts would find it.
-            if (_linked && new FileInfo(LinkPath).LinkTarget == Path.Combine(AppContext.BaseDirectory, "s3cfs"))
+            if (_linked && new FileInfo(LinkPath).LinkTarget == BuildUnderTest)
             {
                 File.Delete(LinkPath);
             }
