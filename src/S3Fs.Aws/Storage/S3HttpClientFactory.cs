@@ -11,6 +11,10 @@ namespace S3Fs.Aws.Storage;
 internal sealed class S3HttpClientFactory : HttpClientFactory, IDisposable
 {
     private readonly HttpClient _client;
+    private readonly ServerDateHandler _dates;
+
+    /// <summary>The latest <c>Date</c> header of a response the server sent (whole seconds), or null before the first.</summary>
+    public DateTimeOffset? LatestServerDate => _dates.Latest;
 
     public S3HttpClientFactory(int maxConnections, Func<HttpMessageHandler, HttpMessageHandler>? decorator)
     {
@@ -27,7 +31,8 @@ internal sealed class S3HttpClientFactory : HttpClientFactory, IDisposable
             // A connect that takes longer than this is a dead endpoint, not a slow one.
             ConnectTimeout = TimeSpan.FromSeconds(10),
         };
-        HttpMessageHandler outer = decorator is null ? handler : decorator(handler);
+        _dates = new ServerDateHandler { InnerHandler = handler };
+        HttpMessageHandler outer = decorator is null ? _dates : decorator(_dates);
         _client = new HttpClient(outer, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
@@ -41,4 +46,44 @@ internal sealed class S3HttpClientFactory : HttpClientFactory, IDisposable
     public override string GetConfigUniqueString(IClientConfig clientConfig) => "s3fs-shared";
 
     public void Dispose() => _client.Dispose();
+}
+
+/// <summary>
+/// Remembers the latest <c>Date</c> header of the server's responses: a lower bound of the server's clock for any
+/// request sent afterwards (the directory attribute index needs one; the local clock may be off).
+/// </summary>
+internal sealed class ServerDateHandler : DelegatingHandler
+{
+    private long _latestTicks;
+
+    public DateTimeOffset? Latest
+    {
+        get
+        {
+            var ticks = Interlocked.Read(ref _latestTicks);
+            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+    }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.Headers.Date is { } date)
+        {
+            var ticks = date.UtcTicks;
+            var seen = Interlocked.Read(ref _latestTicks);
+            while (ticks > seen)
+            {
+                var before = Interlocked.CompareExchange(ref _latestTicks, ticks, seen);
+                if (before == seen)
+                {
+                    break;
+                }
+
+                seen = before;
+            }
+        }
+
+        return response;
+    }
 }

@@ -68,6 +68,8 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
 
     public ObjectStoreCapabilities Capabilities => _capabilities;
 
+    public DateTimeOffset? LatestServerDate => _httpFactory.LatestServerDate;
+
     /// <summary>How this server wants ETags in conditional headers, and which conditions it ignores.</summary>
     internal ServerDialect Dialect => _dialect;
 

@@ -19,6 +19,8 @@ public sealed class CountingObjectStore : IObjectStore
 
     public ObjectStoreCapabilities Capabilities => _inner.Capabilities;
 
+    public DateTimeOffset? LatestServerDate => _inner.LatestServerDate;
+
     /// <summary>Body bytes sent to the store (PUT and UploadPart).</summary>
     public long BytesUploaded => Interlocked.Read(ref _bytesUploaded);
 

@@ -14,6 +14,13 @@ public interface IObjectStore
     /// <summary>What this server supports. Callers check it and degrade instead of assuming.</summary>
     ObjectStoreCapabilities Capabilities { get; }
 
+    /// <summary>
+    /// The latest <c>Date</c> a response of this store carried (whole seconds, the server's clock), or null when none
+    /// is known. Any request sent after reading it is handled at a server time at or after this value: a lower bound of
+    /// the server's clock that the directory attribute index needs (FILE-FORMAT.md section 7). Null by default.
+    /// </summary>
+    DateTimeOffset? LatestServerDate => null;
+
     ValueTask<ObjectInfo> HeadAsync(HeadRequest request, CancellationToken cancellationToken);
 
     /// <summary>

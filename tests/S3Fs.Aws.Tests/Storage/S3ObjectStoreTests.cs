@@ -118,6 +118,24 @@ public sealed class S3ObjectStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LatestServerDate_FollowsTheResponsesDateHeaderAndNeverGoesBack()
+    {
+        using var fresh = await Rgw.StoreAsync(_prefix, detect: false);
+        Assert.Null(fresh.LatestServerDate); // nothing answered yet
+
+        var put = await fresh.PutAsync(new PutRequest(Key("dated"), new byte[1]), CancellationToken.None);
+        var first = fresh.LatestServerDate;
+        var head = await fresh.HeadAsync(new HeadRequest(Key("dated")), CancellationToken.None);
+
+        Assert.NotNull(first);
+        Assert.Equal(0, first.Value.Millisecond); // an HTTP date: whole seconds
+        Assert.InRange(first.Value, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(5));
+        Assert.InRange(head.LastModified.ToUnixTimeSeconds(), first.Value.ToUnixTimeSeconds() - 1, first.Value.ToUnixTimeSeconds()); // the PUT's own time
+        Assert.True(fresh.LatestServerDate >= first);
+        Assert.NotNull(put.ETag.Value);
+    }
+
+    [Fact]
     public async Task HeadAsync_MissingKey_ThrowsNotFoundNamingBucketAndKey()
     {
         var ex = await Assert.ThrowsAsync<ObjectStoreException>(() => _store.HeadAsync(new HeadRequest(Key("missing")), CancellationToken.None).AsTask());

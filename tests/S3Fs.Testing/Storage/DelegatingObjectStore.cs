@@ -11,6 +11,8 @@ public abstract class DelegatingObjectStore(IObjectStore inner) : IObjectStore
 
     public virtual ObjectStoreCapabilities Capabilities => inner.Capabilities;
 
+    public virtual DateTimeOffset? LatestServerDate => inner.LatestServerDate;
+
     public virtual ValueTask<ObjectInfo> HeadAsync(HeadRequest request, CancellationToken cancellationToken) => inner.HeadAsync(request, cancellationToken);
 
     public virtual ValueTask<GetRangeResult> GetRangeAsync(GetRangeRequest request, Memory<byte> destination, CancellationToken cancellationToken) =>

@@ -27,6 +27,8 @@ public sealed class FaultInjectingObjectStore : IObjectStore
 
     public ObjectStoreCapabilities Capabilities => _inner.Capabilities;
 
+    public DateTimeOffset? LatestServerDate => _inner.LatestServerDate;
+
     /// <summary>Faults delivered so far.</summary>
     public int InjectedCount { get; private set; }
 

@@ -29,6 +29,16 @@ public sealed partial class InMemoryObjectStore : IObjectStore
 
     public string Bucket { get; }
 
+    /// <summary>What a real server's Date header says: the store's clock, in whole seconds.</summary>
+    public DateTimeOffset? LatestServerDate
+    {
+        get
+        {
+            var now = _time.GetUtcNow();
+            return now.AddTicks(-(now.UtcTicks % TimeSpan.TicksPerSecond));
+        }
+    }
+
     /// <summary>Settable so a test can switch features off (or limits down) mid-test.</summary>
     public ObjectStoreCapabilities Capabilities { get; set; }
 
