@@ -44,6 +44,7 @@ internal static class FileSystemBuilder
                 DirectoryMode = settings.DirMode ?? (Convert.ToUInt32("777", 8) & ~settings.Umask),
                 ReadOnly = settings.ReadOnly,
                 AttributesFromListings = settings.AttributesFromListings,
+                AttributeIndex = settings.AttributeIndex,
                 RandomReadFillMaxSize = settings.RandomReadFill ?? new FileSystemOptions().RandomReadFillMaxSize,
             },
             logging.CreateLogger("S3Fs.FileSystem"));

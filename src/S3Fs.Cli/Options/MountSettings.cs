@@ -10,6 +10,9 @@ internal sealed record MountSettings
     /// <summary>Listed names show the listing's attributes instead of each one's stored attributes (option 'attributes').</summary>
     public bool AttributesFromListings { get; init; }
 
+    /// <summary>Keep per-directory attribute indexes (option <c>attribute_index</c>).</summary>
+    public bool AttributeIndex { get; init; } = true;
+
     public uint Uid { get; init; }
 
     public uint Gid { get; init; }
@@ -74,6 +77,7 @@ internal sealed record MountSettings
                 "listing" => true,
                 _ => false,
             },
+            AttributeIndex = options.GetBoolean("attribute_index") ?? true,
             Uid = (uint?)uidValue ?? uid,
             Gid = (uint?)gidValue ?? gid,
             Umask = options.GetOctal("umask") ?? Convert.ToUInt32("022", 8),

@@ -166,6 +166,11 @@ internal static class OptionSchema
             Default = "exact",
             Example = "listing",
         },
+        new("attribute_index", OptionKind.Boolean, "Keep each listed directory's stored file attributes in one index object under .s3cfs/attrs/ (written after a listing had to read 16 or more files one by one), so that the next mount, here or elsewhere, shows 'ls -l' of that directory with one GET instead of one HEAD per name. An entry is used only for the object version it was read from, so a file changed by any client is read again. Read-only mounts use indexes but never write them.")
+        {
+            Default = "true",
+            Example = "false",
+        },
         new("uid", OptionKind.Integer, "Owner shown for files and folders whose object carries no 'uid' attribute.")
         {
             Default = "the user running s3cfs",

@@ -50,6 +50,14 @@ public sealed record FileSystemOptions
     public bool AttributesFromListings { get; init; }
 
     /// <summary>
+    /// Whether readdir keeps each directory's stored file attributes in one index object under <c>.s3cfs/attrs/</c>
+    /// (FILE-FORMAT.md section 7), so that the next mount lists a directory with one GET instead of one HEAD per
+    /// name. Entries are used only for the object version they were read from. Read-only mounts use indexes but never
+    /// write them. On by default.
+    /// </summary>
+    public bool AttributeIndex { get; init; } = true;
+
+    /// <summary>
     /// A clean file of at most this many bytes that is being read at random (<see cref="RandomReadsBeforeFill"/>
     /// reads that did not continue the previous one, more than those that did) is copied whole into the kernel's page
     /// cache in the background, where the adapter provides one (<see cref="IFileSystem.KernelPageCache"/>), so that

@@ -32,7 +32,7 @@ public sealed partial class S3FileSystem
 
     public ValueTask ReleaseDirAsync(long inode, ulong handle, CancellationToken cancellationToken)
     {
-        _handles.Remove<DirectoryHandle>(handle);
+        MaybeWriteAttributeIndex(_handles.Remove<DirectoryHandle>(handle).Node);
         return ValueTask.CompletedTask;
     }
 
@@ -47,7 +47,12 @@ public sealed partial class S3FileSystem
             {
                 if (offset == 0 || h.Entries is null)
                 {
-                    h.Entries = OpenEntries(h.Node);
+                    h.Entries = OpenEntries(h.Node, sink.WantsAttributes);
+                }
+
+                if (sink.WantsAttributes)
+                {
+                    EnsureAttributeIndexLoad(h.Node);
                 }
 
                 stream = h.Entries;
@@ -133,6 +138,13 @@ public sealed partial class S3FileSystem
             }
         }
 
+        if (unknown.Count == 0)
+        {
+            return;
+        }
+
+        unknown = await ApplyAttributeIndexAsync(dir, unknown, cancellationToken).ConfigureAwait(false);
+        var readAfter = _store.LatestServerDate;
         await Parallel.ForEachAsync(
             unknown,
             new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelCopies, CancellationToken = cancellationToken },
@@ -140,7 +152,7 @@ public sealed partial class S3FileSystem
             {
                 try
                 {
-                    await LoadAttributesAsync(dir, node, ct).ConfigureAwait(false);
+                    await LoadAttributesAsync(dir, node, ct, readAfter).ConfigureAwait(false);
                 }
                 catch (ObjectStoreException e)
                 {
@@ -234,6 +246,7 @@ public sealed partial class S3FileSystem
 
             await _store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
             await _store.DeleteAsync(key[..^1] + DirectoryLister.LegacyFolderSuffix, cancellationToken).ConfigureAwait(false);
+            await DeleteAttributeIndexAsync(node).ConfigureAwait(false);
             _inodes.Detach(node);
             RemoveFromListing(dir, name);
         }
@@ -248,7 +261,9 @@ public sealed partial class S3FileSystem
     /// new listing in the background, page by page (<see cref="DirectoryStream"/>). The listing is not tied to the
     /// readdir that started it: it runs to its end (and is cached) even if that request is interrupted.
     /// </summary>
-    private DirectoryStream OpenEntries(Node dir)
+    /// <param name="dir">The directory.</param>
+    /// <param name="withAttributes">Whether the readdir is a readdirplus: a new listing then also loads the directory's attribute index.</param>
+    private DirectoryStream OpenEntries(Node dir, bool withAttributes)
     {
         var now = _time.GetUtcNow();
         var cached = _inodes.WithLock(() => dir.Listing is { } l && l.IsFresh(now, _options.ListingTtl) ? l.Children.Values.ToList() : null);
@@ -258,6 +273,11 @@ public sealed partial class S3FileSystem
         }
 
         var stream = new DirectoryStream();
+        if (withAttributes)
+        {
+            StartAttributeIndexLoad(dir); // alongside the listing: a new listing, a new look at the index
+        }
+
         _ = FillEntriesAsync(dir, stream, now);
         return stream;
     }

@@ -45,6 +45,7 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _pendingUploads.DisposeAsync().ConfigureAwait(false);
+        await DrainAttributeIndexWritesAsync().ConfigureAwait(false);
         foreach (var node in _inodes.NodesWithContent())
         {
             await StopPageFillAsync(node).ConfigureAwait(false);
@@ -219,11 +220,16 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
     }
 
     /// <summary>A file or symlink node for an object whose HEAD (with metadata) is known.</summary>
-    private Node NodeFromHead(Node dir, string name, ObjectInfo head)
+    /// <param name="dir">The directory.</param>
+    /// <param name="name">The child's name.</param>
+    /// <param name="head">What the HEAD (or GET) returned.</param>
+    /// <param name="readAfter">A lower bound of the server's clock before that request was sent, if known.</param>
+    private Node NodeFromHead(Node dir, string name, ObjectInfo head, DateTimeOffset? readAfter = null)
     {
         var kind = PosixAttributes.Parse(head.Metadata.UserMetadata).Kind == FileKind.Symlink ? FileKind.Symlink : FileKind.RegularFile;
         var fileNode = _inodes.GetOrAddChild(dir, name, kind);
-        SetObjectState(fileNode, ObjectState.FromInfo(head));
+        var state = ObjectState.FromInfo(head);
+        SetObjectState(fileNode, readAfter is { } date ? state with { Read = new ReadStamp(head.Metadata, date) } : state);
         return fileNode;
     }
 
@@ -235,6 +241,7 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
         node.IsRoot || node.Content is not null || node.PendingAttributes is not null || node.Object switch
         {
             { Metadata: not null } => true,
+            { ValidIndexed: not null } => true,
 
             // No object: a file created here, or a directory known to have no marker.
             null => node.Kind != FileKind.Directory || node.ImplicitDirectory,
@@ -261,7 +268,7 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
     /// object (which may reveal a symlink: a node of that kind then replaces the guess), or of a directory's marker.
     /// Null when the object is gone.
     /// </summary>
-    private async ValueTask<Node?> LoadAttributesAsync(Node dir, Node node, CancellationToken cancellationToken)
+    private async ValueTask<Node?> LoadAttributesAsync(Node dir, Node node, CancellationToken cancellationToken, DateTimeOffset? readAfter = null)
     {
         if (node.Kind == FileKind.Directory)
         {
@@ -270,7 +277,7 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
         }
 
         var head = await _content.HeadAsync(ChildKey(dir, node.Name), node.Object?.ObjectSize ?? 0, cancellationToken).ConfigureAwait(false);
-        return head is null ? null : NodeFromHead(dir, node.Name, head);
+        return head is null ? null : NodeFromHead(dir, node.Name, head, readAfter);
     }
 
     /// <summary>
@@ -378,7 +385,8 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
     /// <summary>The attributes the kernel sees: stored POSIX metadata where known, else the mount's defaults.</summary>
     private FileAttributes Attributes(Node node)
     {
-        var stored = node.Object?.Metadata is { } md ? PosixAttributes.Parse(md.UserMetadata) : null;
+        var indexed = node.Object?.ValidIndexed;
+        var stored = (node.Object?.Metadata ?? indexed?.Metadata) is { } md ? PosixAttributes.Parse(md.UserMetadata) : null;
         var pending = node.PendingAttributes;
         var fallbackTime = node.Object?.LastModified ?? (node.LocalChangeTime == default ? _mountTime : node.LocalChangeTime);
         var mtime = pending?.MTime ?? stored?.MTime ?? fallbackTime;
@@ -388,7 +396,7 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
         {
             FileKind.Directory => 4096,
             FileKind.Symlink when node.SymlinkTarget is not null => Encoding.UTF8.GetByteCount(node.SymlinkTarget),
-            _ => node.Content?.Size ?? (node.Object is { } o ? _content.SizeOf(o.ObjectSize, o.Metadata) : 0),
+            _ => node.Content?.Size ?? indexed?.PlainSize ?? (node.Object is { } o ? _content.SizeOf(o.ObjectSize, o.Metadata) : 0),
         };
         return new FileAttributes
         {

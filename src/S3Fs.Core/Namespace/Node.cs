@@ -10,7 +10,29 @@ namespace S3Fs.Core.Namespace;
 /// </summary>
 internal sealed record ObjectState(string Key, long ObjectSize, ETag ETag, DateTimeOffset LastModified, ObjectMetadata? Metadata)
 {
+    /// <summary>
+    /// The stored attributes from the directory's attribute index, for this version (only while <see cref="Metadata"/>
+    /// is null): enough to show the file, never to open or rewrite it (the envelope is not in the index).
+    /// </summary>
+    public IndexedEntry? Indexed { get; init; }
+
+    /// <summary>
+    /// When <see cref="Metadata"/> was read from S3, if known: it decides whether the metadata may go into an attribute
+    /// index. It describes this state only while it names the same metadata instance (a copy made with other metadata
+    /// carries a stale stamp, which <see cref="ReadStamp.Describes"/> then rejects).
+    /// </summary>
+    public ReadStamp? Read { get; init; }
+
     public static ObjectState FromInfo(ObjectInfo info) => new(info.Key, info.Size, info.ETag, info.LastModified, info.Metadata);
+
+    /// <summary>The index entry that describes this version, if there is one and no metadata was read since.</summary>
+    public IndexedEntry? ValidIndexed => Metadata is null && Indexed is { } e && e.Describes(ETag, ObjectSize, LastModified) ? e : null;
+}
+
+/// <summary>Metadata read from S3 by a request sent after the server's clock showed <paramref name="ServerDate"/>.</summary>
+internal sealed record ReadStamp(ObjectMetadata Metadata, DateTimeOffset ServerDate)
+{
+    public bool Describes(ObjectState state) => ReferenceEquals(state.Metadata, Metadata);
 }
 
 /// <summary>
@@ -67,6 +89,15 @@ internal sealed class Node
 
     /// <summary>Listing cache of a directory.</summary>
     public DirectoryListing? Listing { get; set; }
+
+    /// <summary>
+    /// A directory's attribute index as read from S3 (null result: none, or unusable), loaded alongside a full
+    /// listing and replaced with the next one. Guarded by the <see cref="InodeTable"/> lock.
+    /// </summary>
+    public Task<AttributeIndex?>? AttributeIndex { get; set; }
+
+    /// <summary>Children of this directory whose metadata a listing had to read since its attribute index was loaded.</summary>
+    public int UnindexedReads { get; set; }
 
     /// <summary>
     /// A full listing of this directory started by readdir and not finished yet (completes, never faults, when it is

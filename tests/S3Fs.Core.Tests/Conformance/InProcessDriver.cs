@@ -15,14 +15,16 @@ public sealed class InProcessDriver : IFsDriver
     private static readonly CancellationToken None = CancellationToken.None;
     private readonly Func<IObjectStore, IContentStore> _contentFactory;
     private readonly FileSystemOptions _options;
+    private readonly TimeProvider? _time;
     private S3FileSystem _fs;
 
-    public InProcessDriver(IObjectStore store, string prefix, Func<IObjectStore, IContentStore> contentFactory)
+    public InProcessDriver(IObjectStore store, string prefix, Func<IObjectStore, IContentStore> contentFactory, FileSystemOptions? options = null, TimeProvider? time = null)
     {
         Store = store;
         Prefix = prefix;
         _contentFactory = contentFactory;
-        _options = new FileSystemOptions { Prefix = prefix };
+        _options = (options ?? new FileSystemOptions()) with { Prefix = prefix };
+        _time = time;
         _fs = NewFileSystem();
     }
 
@@ -213,7 +215,7 @@ public sealed class InProcessDriver : IFsDriver
     public Task RemoveXAttrAsync(string path, string name) => Run(async () =>
         await _fs.RemoveXAttrAsync(await ResolveAsync(path), name, None));
 
-    private S3FileSystem NewFileSystem() => new(Store, _contentFactory(Store), _options, NullLogger.Instance);
+    private S3FileSystem NewFileSystem() => new(Store, _contentFactory(Store), _options, NullLogger.Instance, _time);
 
     private async Task WriteAndCloseAsync(long ino, ulong handle, long offset, byte[] data)
     {
