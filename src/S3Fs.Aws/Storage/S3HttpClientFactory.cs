@@ -49,8 +49,10 @@ internal sealed class S3HttpClientFactory : HttpClientFactory, IDisposable
 }
 
 /// <summary>
-/// Remembers the latest <c>Date</c> header of the server's responses: a lower bound of the server's clock for any
-/// request sent afterwards (the directory attribute index needs one; the local clock may be off).
+/// Remembers the <c>Date</c> header of the server's latest response: a lower bound of the server's clock for any
+/// request sent afterwards (the directory attribute index needs one; the local clock may be off). Only responses that
+/// carry an S3 request id count (not a proxy's own answers), and the value follows the latest one rather than the
+/// largest ever seen, so one front end with a clock ahead cannot make every later read look older than it is.
 /// </summary>
 internal sealed class ServerDateHandler : DelegatingHandler
 {
@@ -68,20 +70,9 @@ internal sealed class ServerDateHandler : DelegatingHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.Headers.Date is { } date)
+        if (response.Headers.Date is { } date && response.Headers.Contains("x-amz-request-id"))
         {
-            var ticks = date.UtcTicks;
-            var seen = Interlocked.Read(ref _latestTicks);
-            while (ticks > seen)
-            {
-                var before = Interlocked.CompareExchange(ref _latestTicks, ticks, seen);
-                if (before == seen)
-                {
-                    break;
-                }
-
-                seen = before;
-            }
+            Interlocked.Exchange(ref _latestTicks, date.UtcTicks);
         }
 
         return response;

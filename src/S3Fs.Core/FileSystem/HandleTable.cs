@@ -25,11 +25,20 @@ internal sealed class FileHandle(Node node, OpenFlags flags, bool writer = false
 /// <summary>An open directory: the entries readdir iterates (<see cref="DirectoryStream"/>), so offsets stay stable while it is open.</summary>
 internal sealed class DirectoryHandle(Node node)
 {
+    private Node? _refused;
+
     public Node Node { get; } = node;
 
     public DirectoryStream? Entries { get; set; }
 
     public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>
+    /// Records the last entry the kernel's buffer had no room for, returning the one recorded before: it is kept, with
+    /// the attributes loaded for it, for the readdir that continues from it, and dropped at release if that never came
+    /// (it was not handed to the kernel).
+    /// </summary>
+    public Node? SwapRefused(Node? node) => Interlocked.Exchange(ref _refused, node);
 }
 
 /// <summary>Handle numbers for open files and directories. Numbers are never reused within a mount.</summary>

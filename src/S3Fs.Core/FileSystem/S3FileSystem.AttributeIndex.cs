@@ -6,10 +6,12 @@ using S3Fs.Core.Storage;
 namespace S3Fs.Core.FileSystem;
 
 /// <summary>
-/// Directory attribute indexes (FILE-FORMAT.md section 7): a full listing loads the directory's index alongside its
-/// pages; readdirplus takes the stored attributes of every file whose listed version the index describes from it and
-/// reads the others (one HEAD each, as without an index); when a directory handle closes after at least
-/// <see cref="IndexWriteThreshold"/> such reads, the index is written again in the background.
+/// Directory attribute indexes (FILE-FORMAT.md section 7): the first readdirplus of a directory in a mount loads the
+/// directory's index alongside the listing (once per mount; the index then stays with the directory, replaced by the
+/// one this mount writes). readdirplus, and the lookups of names a listing showed, take the stored attributes of every
+/// file whose listed version an entry describes from it and read the others (one HEAD each, as without an index);
+/// when a directory handle closes after at least <see cref="IndexWriteThreshold"/> such reads, the index is written
+/// again in the background. Lookups alone never load an index.
 /// </summary>
 public sealed partial class S3FileSystem
 {
@@ -27,32 +29,23 @@ public sealed partial class S3FileSystem
         return path.Length == 0 ? string.Empty : path + "/";
     }
 
-    /// <summary>Starts reading a directory's index for the listing that has just started.</summary>
-    private void StartAttributeIndexLoad(Node dir)
+    /// <summary>The directory's index, loading it if no readdirplus of this mount has (when <paramref name="mayLoad"/>).</summary>
+    private Task<AttributeIndex?>? AttributeIndexOfAsync(Node dir, bool mayLoad)
     {
         if (!_options.AttributeIndex)
         {
-            return;
+            return null;
         }
 
-        var load = LoadAttributeIndexAsync(IndexDirectory(dir));
-        _inodes.WithLock(() =>
+        return _inodes.WithLock(() =>
         {
-            dir.AttributeIndex = load;
-            dir.UnindexedReads = 0;
+            if (dir.AttributeIndex is null && mayLoad)
+            {
+                dir.AttributeIndex = LoadAttributeIndexAsync(IndexDirectory(dir));
+            }
+
+            return dir.AttributeIndex;
         });
-    }
-
-    /// <summary>
-    /// For a readdirplus: loads the directory's index if no listing has yet (a cached listing, or one started by a
-    /// plain readdir). Lookups never load an index: they cost one request per name either way.
-    /// </summary>
-    private void EnsureAttributeIndexLoad(Node dir)
-    {
-        if (_options.AttributeIndex && _inodes.WithLock(() => dir.AttributeIndex) is null)
-        {
-            StartAttributeIndexLoad(dir);
-        }
     }
 
     /// <summary>The index of a directory, or null when it has none, or one this mount cannot use (logged). Never throws.</summary>
@@ -77,8 +70,9 @@ public sealed partial class S3FileSystem
         {
             return null;
         }
-        catch (ObjectStoreException e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Only a cache: whatever went wrong, the files are read one by one as without it.
             LogIndexUnusable(_logger, key, e.Message);
             return null;
         }
@@ -93,16 +87,21 @@ public sealed partial class S3FileSystem
     }
 
     /// <summary>
-    /// Gives the files among <paramref name="unknown"/> whose listed version the directory's index describes their
-    /// stored attributes; returns the rest, which the caller reads from S3.
+    /// Gives the files among <paramref name="unknown"/> whose listed version (ETag, size, Last-Modified second) the
+    /// directory's index describes their stored attributes; returns the rest, which the caller reads from S3.
     /// </summary>
-    private async ValueTask<List<Node>> ApplyAttributeIndexAsync(Node dir, List<Node> unknown, CancellationToken cancellationToken)
+    /// <param name="dir">The directory.</param>
+    /// <param name="unknown">Children whose attributes are not known, each with what the listing showed of it.</param>
+    /// <param name="mayLoad">Whether the index may be loaded now (a readdirplus), or only used if it already is.</param>
+    /// <param name="cancellationToken">Cancels the wait for the index.</param>
+    private async ValueTask<List<Node>> ApplyAttributeIndexAsync(Node dir, List<(Node Node, ListedChild Child)> unknown, bool mayLoad, CancellationToken cancellationToken)
     {
-        var load = _inodes.WithLock(() => dir.AttributeIndex);
-        var index = load is null ? null : await load.WaitAsync(cancellationToken).ConfigureAwait(false);
         var rest = new List<Node>(unknown.Count);
+        var files = unknown.Count(u => u.Node.Kind != FileKind.Directory);
+        var load = files > 0 ? AttributeIndexOfAsync(dir, mayLoad) : null;
+        var index = load is null ? null : await load.WaitAsync(cancellationToken).ConfigureAwait(false);
         var reads = 0;
-        foreach (var node in unknown)
+        foreach (var (node, child) in unknown)
         {
             if (node.Kind == FileKind.Directory)
             {
@@ -112,12 +111,16 @@ public sealed partial class S3FileSystem
 
             if (index is not null
                 && node is { Content: null, Object: { Metadata: null } state }
+                && state.ETag == child.ETag
                 && index.Entries.TryGetValue(node.Name, out var entry)
-                && entry.Describes(state.ETag, state.ObjectSize, state.LastModified))
+                && entry.Describes(child.ETag, child.ObjectSize, child.LastModified)
+                && PlausibleSize(entry))
             {
+                // The listing's version, which the entry describes (the node may hold an older listing's Last-Modified).
+                var listed = new ObjectState(state.Key, child.ObjectSize, child.ETag, child.LastModified, null) { Indexed = entry };
                 var kind = PosixAttributes.Parse(entry.UserMetadata).Kind == FileKind.Symlink ? FileKind.Symlink : FileKind.RegularFile;
                 var target = kind == node.Kind ? node : _inodes.GetOrAddChild(dir, node.Name, kind);
-                SetObjectState(target, state with { Indexed = entry });
+                SetObjectState(target, listed);
                 continue;
             }
 
@@ -132,6 +135,15 @@ public sealed partial class S3FileSystem
 
         return rest;
     }
+
+    /// <summary>
+    /// Whether an entry's plaintext size is one the object's stored size allows: the stored size itself (a plain
+    /// object) or what a listing derives from it (a sealed object of the volume's block size). Any other entry is not
+    /// used (a file sealed with another block size is read, as without an index), so an index cannot make a file
+    /// look shorter or longer than it is.
+    /// </summary>
+    private bool PlausibleSize(IndexedEntry entry) =>
+        entry.PlainSize == entry.ObjectSize || entry.PlainSize == _content.SizeOf(entry.ObjectSize, null);
 
     /// <summary>
     /// After a directory handle closes: if its listing read at least <see cref="IndexWriteThreshold"/> files' metadata
@@ -184,7 +196,7 @@ public sealed partial class S3FileSystem
             }
         }
 
-        _indexWrites[Interlocked.Increment(ref _indexWriteSequence)] = WriteAttributeIndexAsync(index);
+        _indexWrites[Interlocked.Increment(ref _indexWriteSequence)] = WriteAttributeIndexAsync(dir, index);
     }
 
     /// <summary>The index entry for a file's known state, if it may be indexed: read from S3 long enough after its last change, or indexed already.</summary>
@@ -200,7 +212,8 @@ public sealed partial class S3FileSystem
             : null;
     }
 
-    private async Task WriteAttributeIndexAsync(AttributeIndex index)
+    /// <summary>Writes an index (never throws: a failure is logged); once written it is the one the directory uses.</summary>
+    private async Task WriteAttributeIndexAsync(Node dir, AttributeIndex index)
     {
         await Task.Yield();
         var key = AttributeIndex.KeyFor(_options.Prefix, index.Directory);
@@ -210,8 +223,9 @@ public sealed partial class S3FileSystem
                 new PutRequest(key, index.ToJson()) { Metadata = new ObjectMetadata { ContentType = "application/json" } },
                 CancellationToken.None).ConfigureAwait(false);
             LogIndexWritten(_logger, key, index.Entries.Count);
+            _inodes.WithLock(() => { dir.AttributeIndex = Task.FromResult<AttributeIndex?>(index); });
         }
-        catch (ObjectStoreException e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Only a cache: the next listing reads the files' metadata again and tries again.
             LogIndexWriteFailed(_logger, key, e.Message);
@@ -235,7 +249,7 @@ public sealed partial class S3FileSystem
         {
             await _store.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (ObjectStoreException e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             LogIndexDeleteFailed(_logger, key, e.Message);
         }
@@ -244,12 +258,14 @@ public sealed partial class S3FileSystem
     /// <summary>Waits for index writes in flight (at dispose).</summary>
     private async ValueTask DrainAttributeIndexWritesAsync()
     {
-        foreach (var write in _indexWrites.Values)
+        while (!_indexWrites.IsEmpty)
         {
-            await write.ConfigureAwait(false);
+            foreach (var (id, write) in _indexWrites)
+            {
+                await write.ConfigureAwait(false); // never faults (the write logs its errors)
+                _indexWrites.TryRemove(id, out _);
+            }
         }
-
-        _indexWrites.Clear();
     }
 
     [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Directory attribute index {Key} is not used (the directory's files are read one by one): {Reason}")]

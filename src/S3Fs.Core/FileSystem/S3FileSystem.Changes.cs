@@ -182,6 +182,13 @@ public sealed partial class S3FileSystem
             try
             {
                 var content = await EnsureContentAsync(node, cancellationToken).ConfigureAwait(false);
+                if (node.Object?.Metadata is { } md && PosixAttributes.Parse(md.UserMetadata).Kind != FileKind.Symlink)
+                {
+                    // Shown as a symlink by a directory attribute index the object disagrees with: never hand a
+                    // file's content out as a link target (readlink checks no permission).
+                    throw new FsException(FsErrorCode.IoError, $"{node} is not a symlink in S3 (its directory's attribute index says it is; remount to see it as it is)");
+                }
+
                 if (content.Size >= 4096)
                 {
                     throw new FsException(FsErrorCode.IoError, $"{node}: stored symlink target is {content.Size} bytes, more than a path can be");

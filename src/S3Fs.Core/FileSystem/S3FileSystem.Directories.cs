@@ -32,8 +32,19 @@ public sealed partial class S3FileSystem
 
     public ValueTask ReleaseDirAsync(long inode, ulong handle, CancellationToken cancellationToken)
     {
-        MaybeWriteAttributeIndex(_handles.Remove<DirectoryHandle>(handle).Node);
+        var h = _handles.Remove<DirectoryHandle>(handle);
+        ForgetIfUnused(h.SwapRefused(null), null);
+        MaybeWriteAttributeIndex(h.Node);
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Drops a node not handed to the kernel, if nothing else holds it (and it is not <paramref name="keep"/>).</summary>
+    private void ForgetIfUnused(Node? node, Node? keep)
+    {
+        if (node is not null && !ReferenceEquals(node, keep))
+        {
+            _inodes.Forget(node.Inode, 0);
+        }
     }
 
     public async ValueTask ReadDirAsync(long inode, ulong handle, long offset, IDirectoryEntrySink sink, CancellationToken cancellationToken)
@@ -47,12 +58,14 @@ public sealed partial class S3FileSystem
             {
                 if (offset == 0 || h.Entries is null)
                 {
-                    h.Entries = OpenEntries(h.Node, sink.WantsAttributes);
+                    h.Entries = OpenEntries(h.Node);
                 }
 
                 if (sink.WantsAttributes)
                 {
-                    EnsureAttributeIndexLoad(h.Node);
+                    // Alongside the listing, once per directory and mount: readdirplus uses it, and so do the lookups
+                    // that follow when the kernel goes on with plain readdir (it does after a short first reply).
+                    _ = AttributeIndexOfAsync(h.Node, mayLoad: true);
                 }
 
                 stream = h.Entries;
@@ -101,13 +114,15 @@ public sealed partial class S3FileSystem
                 if (!AttributesSettled(node) && i >= loadedUpTo)
                 {
                     loadedUpTo = i + AttributesAhead;
-                    await LoadAttributesAheadAsync(h.Node, entries, i, cancellationToken).ConfigureAwait(false);
+                    await LoadAttributesAheadAsync(h.Node, entries, i, forReaddir: true, cancellationToken).ConfigureAwait(false);
                     node = NodeFromListing(h.Node, child);
                 }
 
                 if (!sink.TryAdd(new DirectoryEntry(name, node.Inode, node.Kind, i + 1), Entry(node)))
                 {
-                    _inodes.Forget(node.Inode, 0); // not handed to the kernel: drop it if nothing else holds it
+                    // Not handed to the kernel. The next readdir starts from it (dropping it here would lose the
+                    // attributes just loaded and cost its HEAD again); the release drops it if nothing took it.
+                    ForgetIfUnused(h.SwapRefused(node), node);
                     return;
                 }
 
@@ -127,14 +142,19 @@ public sealed partial class S3FileSystem
     /// a time, so that listing a directory nothing was looked up in costs parallel HEADs instead of one lookup round
     /// trip per name. Entries whose HEAD fails stay guesses, which <see cref="Entry"/> marks as not cacheable.
     /// </summary>
-    private async ValueTask LoadAttributesAheadAsync(Node dir, IReadOnlyList<(string Name, ListedChild? Child)> entries, int from, CancellationToken cancellationToken)
+    /// <param name="dir">The directory.</param>
+    /// <param name="entries">Its listed entries.</param>
+    /// <param name="from">The first entry to load.</param>
+    /// <param name="forReaddir">Whether a readdirplus asks (it may load the directory's attribute index; a lookup uses it only if loaded).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    private async ValueTask LoadAttributesAheadAsync(Node dir, IReadOnlyList<(string Name, ListedChild? Child)> entries, int from, bool forReaddir, CancellationToken cancellationToken)
     {
-        var unknown = new List<Node>();
+        var unknown = new List<(Node Node, ListedChild Child)>();
         for (var i = from; i < entries.Count && i < from + AttributesAhead; i++)
         {
             if (entries[i].Child is { } child && NodeFromListing(dir, child) is var node && !AttributesSettled(node))
             {
-                unknown.Add(node);
+                unknown.Add((node, child));
             }
         }
 
@@ -143,10 +163,10 @@ public sealed partial class S3FileSystem
             return;
         }
 
-        unknown = await ApplyAttributeIndexAsync(dir, unknown, cancellationToken).ConfigureAwait(false);
+        var toRead = await ApplyAttributeIndexAsync(dir, unknown, forReaddir, cancellationToken).ConfigureAwait(false);
         var readAfter = _store.LatestServerDate;
         await Parallel.ForEachAsync(
-            unknown,
+            toRead,
             new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelCopies, CancellationToken = cancellationToken },
             async (node, ct) =>
             {
@@ -261,9 +281,7 @@ public sealed partial class S3FileSystem
     /// new listing in the background, page by page (<see cref="DirectoryStream"/>). The listing is not tied to the
     /// readdir that started it: it runs to its end (and is cached) even if that request is interrupted.
     /// </summary>
-    /// <param name="dir">The directory.</param>
-    /// <param name="withAttributes">Whether the readdir is a readdirplus: a new listing then also loads the directory's attribute index.</param>
-    private DirectoryStream OpenEntries(Node dir, bool withAttributes)
+    private DirectoryStream OpenEntries(Node dir)
     {
         var now = _time.GetUtcNow();
         var cached = _inodes.WithLock(() => dir.Listing is { } l && l.IsFresh(now, _options.ListingTtl) ? l.Children.Values.ToList() : null);
@@ -273,11 +291,6 @@ public sealed partial class S3FileSystem
         }
 
         var stream = new DirectoryStream();
-        if (withAttributes)
-        {
-            StartAttributeIndexLoad(dir); // alongside the listing: a new listing, a new look at the index
-        }
-
         _ = FillEntriesAsync(dir, stream, now);
         return stream;
     }

@@ -297,7 +297,7 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
             : null);
         if (following is { Count: > 1 })
         {
-            await LoadAttributesAheadAsync(dir, following, 0, cancellationToken).ConfigureAwait(false);
+            await LoadAttributesAheadAsync(dir, following, 0, forReaddir: false, cancellationToken).ConfigureAwait(false);
             node = _inodes.FindChild(dir, node.Name) ?? node;
             if (AttributesSettled(node))
             {
@@ -332,7 +332,11 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
             ? FileKind.Symlink
             : child.Kind;
         var node = _inodes.GetOrAddChild(dir, child.Name, kind);
-        if (child.Kind != FileKind.Directory && node.Content is null && node.Object?.ETag != child.ETag)
+        // A new version, or (for a node whose attributes came from an attribute index or not at all) a new Last-Modified:
+        // another client's chmod is a copy in place that keeps the ETag, and an index entry describes one version only.
+        if (child.Kind != FileKind.Directory && node.Content is null
+            && (node.Object?.ETag != child.ETag
+                || node.Object is { Metadata: null } o && o.LastModified.ToUnixTimeSeconds() != child.LastModified.ToUnixTimeSeconds()))
         {
             node.Object = new ObjectState(child.ObjectKey!, child.ObjectSize, child.ETag, child.LastModified, null);
         }

@@ -129,7 +129,7 @@ public sealed class AttributeIndex
                 PlainSize = e.PlainSize,
                 ContentType = e.ContentType,
                 Metadata = new SortedDictionary<string, string>(e.UserMetadata.ToDictionary(), StringComparer.Ordinal),
-            }).ToList(),
+            }).ToList<DocumentEntry?>(),
         },
         Json);
 
@@ -172,13 +172,19 @@ public sealed class AttributeIndex
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in doc.Entries ?? [])
         {
-            if (string.IsNullOrEmpty(e.Name) || e.ETag is null || e.Size < 0 || e.PlainSize < 0 || !seen.Add(e.Name))
+            if (e is null || string.IsNullOrEmpty(e.Name) || string.IsNullOrEmpty(e.ETag) || e.Size < 0 || e.PlainSize < 0 || !seen.Add(e.Name))
             {
-                problem = $"an entry ('{e.Name}') is incomplete, negative or repeated";
+                problem = $"an entry ('{e?.Name}') is empty, incomplete, negative or repeated";
                 return null;
             }
 
             var md = e.Metadata ?? new SortedDictionary<string, string>(StringComparer.Ordinal);
+            if (md.Any(p => p.Value is null))
+            {
+                problem = $"the entry of '{e.Name}' has a metadata field without a value";
+                return null;
+            }
+
             if (md.Keys.Any(k => k.StartsWith(EnvelopePrefix, StringComparison.OrdinalIgnoreCase)))
             {
                 continue;
@@ -199,7 +205,7 @@ public sealed class AttributeIndex
 
         public string? Directory { get; set; }
 
-        public List<DocumentEntry>? Entries { get; set; }
+        public List<DocumentEntry?>? Entries { get; set; }
     }
 
     private sealed class DocumentEntry
