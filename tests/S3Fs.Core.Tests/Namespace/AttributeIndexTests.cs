@@ -154,14 +154,7 @@ public sealed class AttributeIndexTests
     {
         await using var h = await Harness.SeedAsync(files: 20);
         await h.IndexAsync();
-        var key = "mnt/d/f03";
-        var before = await h.Memory.HeadAsync(new HeadRequest(key), None);
-
-        // Another client's chmod 0600: a copy onto itself, same ETag and size, a later Last-Modified.
-        h.Time.Advance(TimeSpan.FromSeconds(1));
-        var md = new Dictionary<string, string>(before.Metadata.UserMetadata) { ["mode"] = "33152" };
-        await h.Memory.CopyAsync(new CopyRequest(key, key) { ReplaceMetadata = before.Metadata with { UserMetadata = md } }, None);
-        Assert.Equal(before.ETag, (await h.Memory.HeadAsync(new HeadRequest(key), None)).ETag);
+        await ChmodInPlaceAsync(h, "mnt/d/f03", "33152"); // 0600
 
         h.Calls.Reset();
         await h.Driver.ListAsync("d");
