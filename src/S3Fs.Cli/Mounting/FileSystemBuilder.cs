@@ -26,15 +26,7 @@ internal sealed class MountedFileSystem : IAsyncDisposable
 /// <summary>Composes the core over an open volume: content options from the mount settings, then the filesystem.</summary>
 internal static class FileSystemBuilder
 {
-    /// <param name="volume">The opened volume.</param>
-    /// <param name="settings">The mount's settings.</param>
-    /// <param name="logging">Where the filesystem logs.</param>
-    /// <param name="readdirPlusAlways">
-    /// Whether the kernel sends readdirplus for every chunk (<see cref="MountServer.ReaddirPlusAlways"/>): readdirplus
-    /// then sends entries the attribute index does not know as names only, instead of reading them. The Windows host,
-    /// which needs attributes for every entry, leaves it off.
-    /// </param>
-    public static MountedFileSystem Build(OpenVolume volume, MountSettings settings, ILoggerFactory logging, bool readdirPlusAlways = false)
+    public static MountedFileSystem Build(OpenVolume volume, MountSettings settings, ILoggerFactory logging)
     {
         var content = new ContentStore(
             volume.Store,
@@ -53,7 +45,6 @@ internal static class FileSystemBuilder
                 ReadOnly = settings.ReadOnly,
                 AttributesFromListings = settings.AttributesFromListings,
                 AttributeIndex = settings.AttributeIndex,
-                ReaddirPlusReadsAttributes = !readdirPlusAlways || settings.AttributesFromListings,
                 RandomReadFillMaxSize = settings.RandomReadFill ?? new FileSystemOptions().RandomReadFillMaxSize,
             },
             logging.CreateLogger("S3Fs.FileSystem"));

@@ -39,7 +39,7 @@ internal sealed partial class MountServer(
         try
         {
             var volume = await VolumeOpener.OpenAsync(options, services, forWriting: !settings.ReadOnly, cancellationToken, logging.CreateLogger("S3Fs.Volume")).ConfigureAwait(false);
-            mounted = FileSystemBuilder.Build(volume, settings, logging, ReaddirPlusAlways(settings));
+            mounted = FileSystemBuilder.Build(volume, settings, logging);
             _fs = mounted.FileSystem;
             if (!settings.ReadOnly)
             {
@@ -130,17 +130,10 @@ internal sealed partial class MountServer(
         ReadOnly = settings.ReadOnly,
         DefaultPermissions = true,
 
-        ReaddirPlusAlways = ReaddirPlusAlways(settings),
+        // With listing attributes, readdirplus entries cost no request: send them for every chunk (ls -l of 10,000
+        // names is then readdir requests only). With exact attributes each costs a HEAD: keep the kernel's choice.
+        ReaddirPlusAlways = settings.AttributesFromListings,
     };
-
-    /// <summary>
-    /// Whether the kernel should send readdirplus for every chunk of a directory. With listing attributes, entries
-    /// cost no request. With the attribute index, indexed entries cost none and the others go out as names only
-    /// (<see cref="FileSystemOptions.ReaddirPlusReadsAttributes"/> off): `ls -l` of an indexed directory is then
-    /// readdir requests only, without a lookup per name. With exact attributes and no index, each entry would cost a
-    /// HEAD: keep the kernel's choice (readdirplus for the first chunk only).
-    /// </summary>
-    internal static bool ReaddirPlusAlways(MountSettings settings) => settings.AttributesFromListings || settings.AttributeIndex;
 
     /// <summary>Waits for the unmount, then makes sure nothing unconfirmed is left; true when everything is stored.</summary>
     private async Task<bool> ServeUntilUnmountedAsync()

@@ -58,14 +58,6 @@ public sealed record FileSystemOptions
     public bool AttributeIndex { get; init; } = true;
 
     /// <summary>
-    /// Whether readdirplus reads (HEADs) the attributes of entries it does not know, 128 ahead, or sends those as names
-    /// only (node id 0, as plain readdir would) and leaves them to the lookups that follow. A mount whose kernel sends
-    /// readdirplus for every chunk (no READDIRPLUS_AUTO) turns it off, so that `ls` and `find` cost no HEAD while
-    /// entries the attribute index knows still reach the kernel's caches with their attributes. On by default.
-    /// </summary>
-    public bool ReaddirPlusReadsAttributes { get; init; } = true;
-
-    /// <summary>
     /// A clean file of at most this many bytes that is being read at random (<see cref="RandomReadsBeforeFill"/>
     /// reads that did not continue the previous one, more than those that did) is copied whole into the kernel's page
     /// cache in the background, where the adapter provides one (<see cref="IFileSystem.KernelPageCache"/>), so that

@@ -100,6 +100,7 @@ public sealed partial class S3FileSystem
         var files = unknown.Count(u => u.Node.Kind != FileKind.Directory);
         var load = files > 0 ? AttributeIndexOfAsync(dir, mayLoad) : null;
         var index = load is null ? null : await load.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var reads = 0;
         foreach (var (node, child) in unknown)
         {
             if (node.Kind == FileKind.Directory)
@@ -123,7 +124,13 @@ public sealed partial class S3FileSystem
                 continue;
             }
 
+            reads++;
             rest.Add(node);
+        }
+
+        if (reads > 0)
+        {
+            _inodes.WithLock(() => dir.UnindexedReads += reads);
         }
 
         return rest;

@@ -118,19 +118,6 @@ public sealed partial class S3FileSystem
                     node = NodeFromListing(h.Node, child);
                 }
 
-                if (!_options.ReaddirPlusReadsAttributes && !AttributesSettled(node))
-                {
-                    // Not in the attribute index: the name alone, as plain readdir gives it (the kernel takes no
-                    // reference and looks the name up when a program stats it; that lookup reads the object).
-                    var guessed = node.Kind != FileKind.Directory && !TypedByListing(child.Kind, child.ObjectSize);
-                    if (!sink.TryAdd(new DirectoryEntry(name, node.Inode, node.Kind, i + 1) { KindGuessed = guessed }, null))
-                    {
-                        return;
-                    }
-
-                    continue;
-                }
-
                 if (!sink.TryAdd(new DirectoryEntry(name, node.Inode, node.Kind, i + 1), Entry(node)))
                 {
                     // Not handed to the kernel. The next readdir starts from it (dropping it here would lose the
@@ -177,17 +164,6 @@ public sealed partial class S3FileSystem
         }
 
         var toRead = await ApplyAttributeIndexAsync(dir, unknown, forReaddir, cancellationToken).ConfigureAwait(false);
-        if (forReaddir && !_options.ReaddirPlusReadsAttributes)
-        {
-            return; // the index only: the lookups that follow read the rest
-        }
-
-        var files = toRead.Count(n => n.Kind != FileKind.Directory);
-        if (files > 0)
-        {
-            _inodes.WithLock(() => dir.UnindexedReads += files);
-        }
-
         var readAfter = _store.LatestServerDate;
         await Parallel.ForEachAsync(
             toRead,

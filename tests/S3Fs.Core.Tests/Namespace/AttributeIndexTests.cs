@@ -325,38 +325,6 @@ public sealed class AttributeIndexTests
     }
 
     [Fact]
-    public async Task ReaddirPlusWithoutReads_IndexedEntriesWithAttributesOthersAsNamesOnly()
-    {
-        await using var h = await Harness.SeedAsync(files: 20);
-        await h.IndexAsync();
-        await ChmodInPlaceAsync(h, "mnt/d/f04", "33152"); // changed since the index was written
-        await using var plus = new InProcessDriver(h.Calls, "mnt/", s => new WholeObjectContentStore(s), new FileSystemOptions { ReaddirPlusReadsAttributes = false }, h.Time);
-        var fs = plus.FileSystem;
-        var dir = await fs.LookupAsync(1, "d", None);
-
-        h.Calls.Reset();
-        var open = await fs.OpenDirAsync(dir.Inode, None);
-        var sink = new RecordingSink();
-        long offset = 0;
-        do
-        {
-            sink.Added = 0;
-            await fs.ReadDirAsync(dir.Inode, open.Handle, offset, sink, None);
-            offset = sink.LastOffset;
-        }
-        while (sink.Added > 0);
-        await fs.ReleaseDirAsync(dir.Inode, open.Handle, None);
-
-        Assert.Empty(h.Calls.FileHeads()); // readdir read no file
-        Assert.Equal(19, sink.Entries.Count(e => e.Reply is not null));
-        var changed = Assert.Single(sink.Entries, e => e.Entry.Name == "f04");
-        Assert.Null(changed.Reply); // a name only: the kernel looks it up
-        Assert.True(changed.Entry.KindGuessed);
-        Assert.Equal(Convert.ToUInt32("640", 8), sink.Entries.Single(e => e.Entry.Name == "f00").Reply!.Attributes.Mode);
-        Assert.Equal(Convert.ToUInt32("600", 8), (await plus.StatAsync("d/f04"))!.Mode); // the lookup reads it
-    }
-
-    [Fact]
     public async Task RmDir_RemovesTheIndexWithTheDirectory()
     {
         await using var h = await Harness.SeedAsync(files: 20);
@@ -531,30 +499,6 @@ public sealed class AttributeIndexTests
         var md = new Dictionary<string, string>(before.Metadata.UserMetadata) { ["mode"] = mode };
         await h.Memory.CopyAsync(new CopyRequest(key, key) { ReplaceMetadata = before.Metadata with { UserMetadata = md } }, None);
         Assert.Equal(before.ETag, (await h.Memory.HeadAsync(new HeadRequest(key), None)).ETag);
-    }
-
-    /// <summary>A readdirplus buffer that takes everything and keeps each entry with its reply.</summary>
-    private sealed class RecordingSink : IDirectoryEntrySink
-    {
-        public List<(DirectoryEntry Entry, EntryReply? Reply)> Entries { get; } = [];
-
-        public int Added { get; set; }
-
-        public long LastOffset { get; private set; }
-
-        public bool WantsAttributes => true;
-
-        public bool TryAdd(DirectoryEntry entry, EntryReply? attributes)
-        {
-            if (entry.Name is not "." and not "..")
-            {
-                Entries.Add((entry, attributes));
-            }
-
-            LastOffset = entry.NextOffset;
-            Added++;
-            return true;
-        }
     }
 
     /// <summary>Records which keys were read with HEAD and GET and written with PUT.</summary>

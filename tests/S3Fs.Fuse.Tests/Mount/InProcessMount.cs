@@ -137,7 +137,6 @@ public sealed class InProcessMount : IAsyncDisposable
                 AllowOther = settings.AllowOther,
                 ReadOnly = settings.ReadOnly,
                 DefaultPermissions = true,
-                ReaddirPlusAlways = MountServer.ReaddirPlusAlways(settings),
             },
             Logger,
             timeout.Token);
@@ -153,7 +152,7 @@ public sealed class InProcessMount : IAsyncDisposable
         var options = OptionSet.Load(volume.OptionsFile, []);
         var settings = MountSettings.Bind(options);
         var opened = await VolumeOpener.OpenAsync(options, new Services(volume.Env, wrapStore, wrappedStores ?? []), forWriting: !settings.ReadOnly, CancellationToken.None);
-        var mounted = FileSystemBuilder.Build(opened, settings, new SingleLoggerFactory(logger), MountServer.ReaddirPlusAlways(settings));
+        var mounted = FileSystemBuilder.Build(opened, settings, new SingleLoggerFactory(logger));
         await mounted.FileSystem.RecoverAsync(CancellationToken.None);
         return mounted;
     }
