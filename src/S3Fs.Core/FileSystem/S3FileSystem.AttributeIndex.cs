@@ -29,7 +29,7 @@ public sealed partial class S3FileSystem
         return path.Length == 0 ? string.Empty : path + "/";
     }
 
-    /// <summary>The directory's index, loading it if no readdirplus of this mount has (when <paramref name="mayLoad"/>).</summary>
+    /// <summary>The directory's index, loading it first if <paramref name="mayLoad"/> (a readdirplus) and no readdirplus of this mount has.</summary>
     private Task<AttributeIndex?>? AttributeIndexOfAsync(Node dir, bool mayLoad)
     {
         if (!_options.AttributeIndex)
@@ -92,13 +92,11 @@ public sealed partial class S3FileSystem
     /// </summary>
     /// <param name="dir">The directory.</param>
     /// <param name="unknown">Children whose attributes are not known, each with what the listing showed of it.</param>
-    /// <param name="mayLoad">Whether the index may be loaded now (a readdirplus), or only used if it already is.</param>
-    /// <param name="cancellationToken">Cancels the wait for the index.</param>
-    private async ValueTask<List<Node>> ApplyAttributeIndexAsync(Node dir, List<(Node Node, ListedChild Child)> unknown, bool mayLoad, CancellationToken cancellationToken)
+    /// <param name="cancellationToken">Cancels the wait for the index (readdirplus started loading it).</param>
+    private async ValueTask<List<Node>> ApplyAttributeIndexAsync(Node dir, List<(Node Node, ListedChild Child)> unknown, CancellationToken cancellationToken)
     {
         var rest = new List<Node>(unknown.Count);
-        var files = unknown.Count(u => u.Node.Kind != FileKind.Directory);
-        var load = files > 0 ? AttributeIndexOfAsync(dir, mayLoad) : null;
+        var load = unknown.Any(u => u.Node.Kind != FileKind.Directory) ? AttributeIndexOfAsync(dir, mayLoad: false) : null;
         var index = load is null ? null : await load.WaitAsync(cancellationToken).ConfigureAwait(false);
         var reads = 0;
         foreach (var (node, child) in unknown)

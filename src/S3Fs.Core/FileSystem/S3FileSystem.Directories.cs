@@ -114,7 +114,7 @@ public sealed partial class S3FileSystem
                 if (!AttributesSettled(node) && i >= loadedUpTo)
                 {
                     loadedUpTo = i + AttributesAhead;
-                    await LoadAttributesAheadAsync(h.Node, entries, i, forReaddir: true, cancellationToken).ConfigureAwait(false);
+                    await LoadAttributesAheadAsync(h.Node, entries, i, cancellationToken).ConfigureAwait(false);
                     node = NodeFromListing(h.Node, child);
                 }
 
@@ -142,12 +142,7 @@ public sealed partial class S3FileSystem
     /// a time, so that listing a directory nothing was looked up in costs parallel HEADs instead of one lookup round
     /// trip per name. Entries whose HEAD fails stay guesses, which <see cref="Entry"/> marks as not cacheable.
     /// </summary>
-    /// <param name="dir">The directory.</param>
-    /// <param name="entries">Its listed entries.</param>
-    /// <param name="from">The first entry to load.</param>
-    /// <param name="forReaddir">Whether a readdirplus asks (it may load the directory's attribute index; a lookup uses it only if loaded).</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
-    private async ValueTask LoadAttributesAheadAsync(Node dir, IReadOnlyList<(string Name, ListedChild? Child)> entries, int from, bool forReaddir, CancellationToken cancellationToken)
+    private async ValueTask LoadAttributesAheadAsync(Node dir, IReadOnlyList<(string Name, ListedChild? Child)> entries, int from, CancellationToken cancellationToken)
     {
         var unknown = new List<(Node Node, ListedChild Child)>();
         for (var i = from; i < entries.Count && i < from + AttributesAhead; i++)
@@ -163,7 +158,7 @@ public sealed partial class S3FileSystem
             return;
         }
 
-        var toRead = await ApplyAttributeIndexAsync(dir, unknown, forReaddir, cancellationToken).ConfigureAwait(false);
+        var toRead = await ApplyAttributeIndexAsync(dir, unknown, cancellationToken).ConfigureAwait(false);
         var readAfter = _store.LatestServerDate;
         await Parallel.ForEachAsync(
             toRead,

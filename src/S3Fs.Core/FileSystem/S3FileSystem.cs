@@ -297,7 +297,7 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
             : null);
         if (following is { Count: > 1 })
         {
-            await LoadAttributesAheadAsync(dir, following, 0, forReaddir: false, cancellationToken).ConfigureAwait(false);
+            await LoadAttributesAheadAsync(dir, following, 0, cancellationToken).ConfigureAwait(false);
             node = _inodes.FindChild(dir, node.Name) ?? node;
             if (AttributesSettled(node))
             {

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using S3Fs.Core.Content;
 using S3Fs.Core.Storage;
 
 namespace S3Fs.Core.Namespace;
@@ -56,8 +57,6 @@ public sealed class AttributeIndex
     /// <summary>The safety margin between an object's Last-Modified and the server time before its metadata was read.</summary>
     public static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(2);
 
-    private const string EnvelopePrefix = "s3cfs-";
-
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -105,7 +104,7 @@ public sealed class AttributeIndex
         var user = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in metadata.UserMetadata)
         {
-            if (!k.StartsWith(EnvelopePrefix, StringComparison.OrdinalIgnoreCase))
+            if (!FileContent.IsContentMetadata(k))
             {
                 user[k.ToLowerInvariant()] = v;
             }
@@ -185,7 +184,7 @@ public sealed class AttributeIndex
                 return null;
             }
 
-            if (md.Keys.Any(k => k.StartsWith(EnvelopePrefix, StringComparison.OrdinalIgnoreCase)))
+            if (md.Keys.Any(FileContent.IsContentMetadata))
             {
                 continue;
             }
