@@ -116,7 +116,7 @@ public sealed partial class S3FileSystem
             {
                 // The listing's version, which the entry describes (the node may hold an older listing's Last-Modified).
                 var listed = new ObjectState(state.Key, child.ObjectSize, child.ETag, child.LastModified, null) { Indexed = entry };
-                var kind = PosixAttributes.Parse(entry.UserMetadata).Kind == FileKind.Symlink ? FileKind.Symlink : FileKind.RegularFile;
+                var kind = PosixAttributes.Of(entry.UserMetadata).Kind == FileKind.Symlink ? FileKind.Symlink : FileKind.RegularFile;
                 var target = kind == node.Kind ? node : _inodes.GetOrAddChild(dir, node.Name, kind);
                 SetObjectState(target, listed);
                 continue;

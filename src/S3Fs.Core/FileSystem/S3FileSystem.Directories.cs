@@ -159,6 +159,12 @@ public sealed partial class S3FileSystem
         }
 
         var toRead = await ApplyAttributeIndexAsync(dir, unknown, cancellationToken).ConfigureAwait(false);
+        if (toRead.Count == 0)
+        {
+            // All from the index: no worker tasks to start (a lookup of an indexed name passes here every 16 names).
+            return;
+        }
+
         var readAfter = _store.LatestServerDate;
         await Parallel.ForEachAsync(
             toRead,

@@ -226,7 +226,7 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
     /// <param name="readAfter">A lower bound of the server's clock before that request was sent, if known.</param>
     private Node NodeFromHead(Node dir, string name, ObjectInfo head, DateTimeOffset? readAfter = null)
     {
-        var kind = PosixAttributes.Parse(head.Metadata.UserMetadata).Kind == FileKind.Symlink ? FileKind.Symlink : FileKind.RegularFile;
+        var kind = PosixAttributes.Of(head.Metadata.UserMetadata).Kind == FileKind.Symlink ? FileKind.Symlink : FileKind.RegularFile;
         var fileNode = _inodes.GetOrAddChild(dir, name, kind);
         var state = ObjectState.FromInfo(head);
         SetObjectState(fileNode, readAfter is { } date ? state with { Read = new ReadStamp(head.Metadata, date) } : state);
@@ -289,9 +289,7 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
     {
         var now = _time.GetUtcNow();
         var following = _inodes.WithLock(() => dir.Listing is { } l && l.IsFresh(now, _options.ListingTtl)
-            ? l.Children.Values
-                .SkipWhile(c => string.CompareOrdinal(c.Name, node.Name) < 0)
-                .Take(_options.MaxParallelCopies)
+            ? l.ChildrenFrom(node.Name, _options.MaxParallelCopies)
                 .Select(c => (c.Name, (ListedChild?)c))
                 .ToList()
             : null);
@@ -390,7 +388,7 @@ public sealed partial class S3FileSystem : IFileSystem, IAsyncDisposable
     private FileAttributes Attributes(Node node)
     {
         var indexed = node.Object?.ValidIndexed;
-        var stored = (node.Object?.Metadata ?? indexed?.Metadata) is { } md ? PosixAttributes.Parse(md.UserMetadata) : null;
+        var stored = (node.Object?.Metadata ?? indexed?.Metadata) is { } md ? PosixAttributes.Of(md.UserMetadata) : null;
         var pending = node.PendingAttributes;
         var fallbackTime = node.Object?.LastModified ?? (node.LocalChangeTime == default ? _mountTime : node.LocalChangeTime);
         var mtime = pending?.MTime ?? stored?.MTime ?? fallbackTime;

@@ -52,6 +52,20 @@ public sealed record PosixAttributes
         _ => null,
     };
 
+    /// <summary>
+    /// Parsed attributes of metadata that is never changed once read (a HEAD's, an index entry's, our own write's),
+    /// keyed by the dictionary instance: a lookup of a file shows its attributes once per kernel request, and an
+    /// <c>ls -l</c> of a large directory sends one per name.
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyDictionary<string, string>, PosixAttributes> ParsedOnce = [];
+
+    /// <summary>
+    /// <see cref="Parse"/>, computed once per metadata dictionary. The result is shared, which is safe because a
+    /// <see cref="PosixAttributes"/> is immutable; callers must not change the dictionary afterwards.
+    /// </summary>
+    public static PosixAttributes Of(IReadOnlyDictionary<string, string> userMetadata) =>
+        ParsedOnce.GetValue(userMetadata, static md => Parse(md));
+
     public static PosixAttributes Parse(IReadOnlyDictionary<string, string> userMetadata) => new()
     {
         Mode = ParseUInt(userMetadata, ModeKey),
