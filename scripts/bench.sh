@@ -40,7 +40,8 @@ if [ "$build" = yes ]; then
   echo "bench: building s3cfs and the direct client (Release)" >&2
   scripts/build-native.sh >/dev/null
   if [ -z "${S3CFS:-}" ]; then
-    dotnet publish src/S3Fs.Cli/S3Fs.Cli.csproj -c Release -o "$out/s3cfs" -nologo -v quiet -p:UseAppHost=true >/dev/null
+    dotnet publish src/S3Fs.Cli/S3Fs.Cli.csproj -c Release -o "$out/s3cfs" -nologo -v quiet -p:UseAppHost=true \
+      -r linux-x64 --self-contained false -p:PublishReadyToRun=true >/dev/null
   fi
   dotnet build tests/S3Fs.Benchmarks/S3Fs.Benchmarks.csproj -c Release -nologo -v quiet >/dev/null
 fi

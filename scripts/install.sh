@@ -14,7 +14,8 @@ scripts/install-deps.sh
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-dotnet publish src/S3Fs.Cli/S3Fs.Cli.csproj -c Release -o "$out" -nologo -v quiet -p:UseAppHost=true >/dev/null
+dotnet publish src/S3Fs.Cli/S3Fs.Cli.csproj -c Release -o "$out" -nologo -v quiet -p:UseAppHost=true \
+    -r linux-x64 --self-contained false -p:PublishReadyToRun=true >/dev/null
 $SUDO rm -rf "$PREFIX/lib/s3cfs.new"
 $SUDO mkdir -p "$PREFIX/lib" "$PREFIX/bin"
 $SUDO cp -a "$out" "$PREFIX/lib/s3cfs.new"
