@@ -96,6 +96,7 @@ internal static class S3ClientBuilder
                 ? ResponseChecksumValidation.WHEN_REQUIRED
                 : ResponseChecksumValidation.WHEN_SUPPORTED,
             MaxConnectionsPerServer = options.MaxConcurrentRequests,
+            EndpointProvider = new CachingS3EndpointProvider(new Amazon.S3.Internal.AmazonS3EndpointProvider()),
         };
 
         if (endpoint is not null)

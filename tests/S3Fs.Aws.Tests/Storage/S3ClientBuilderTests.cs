@@ -130,4 +130,46 @@ public sealed class S3ClientBuilderTests
         Assert.Equal(ObjectStoreErrorKind.NotSupported, ex.Kind);
         Assert.Contains("ConditionalCreate", ex.Message, StringComparison.Ordinal);
     }
+    [Fact]
+    public void CachingEndpointProvider_KeysEveryParameterButTheObjects_SoAnSdkUpgradeCannotAddOneUnseen()
+    {
+        var declared = typeof(Amazon.S3.Endpoints.S3EndpointParameters)
+            .GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly)
+            .Select(p => p.Name)
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(
+            CachingS3EndpointProvider.KeyedParameters.Concat(CachingS3EndpointProvider.ObjectParameters).Order(StringComparer.Ordinal),
+            declared);
+    }
+
+    [Fact]
+    public void CachingEndpointProvider_SameBucketOtherKey_SameUrlInItsOwnCopy_OtherBucket_OtherUrl()
+    {
+        var provider = new CachingS3EndpointProvider(new Amazon.S3.Internal.AmazonS3EndpointProvider());
+        Amazon.S3.Endpoints.S3EndpointParameters Parameters(string bucket, string key) => new()
+        {
+            Bucket = bucket,
+            Key = key,
+            Region = "us-east-1",
+            Endpoint = "http://127.0.0.1:7480",
+            ForcePathStyle = true,
+            UseFIPS = false,
+            UseDualStack = false,
+            Accelerate = false,
+            UseGlobalEndpoint = false,
+        };
+
+        var first = provider.ResolveEndpoint(Parameters("bucket-a", "x"));
+        var second = provider.ResolveEndpoint(Parameters("bucket-a", "y"));
+        var other = provider.ResolveEndpoint(Parameters("bucket-b", "x"));
+
+        Assert.Equal(1, provider.Hits);
+        Assert.Equal(first.URL, second.URL);
+        Assert.NotSame(first, second); // the SDK appends the request's path to the endpoint it is given
+        Assert.Contains("bucket-a", first.URL, StringComparison.Ordinal);
+        Assert.Contains("bucket-b", other.URL, StringComparison.Ordinal);
+        second.URL += "/changed";
+        Assert.Equal(first.URL, provider.ResolveEndpoint(Parameters("bucket-a", "z")).URL);
+    }
 }

@@ -136,6 +136,25 @@ public sealed class S3ObjectStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EndpointRules_ResolvedOncePerBucket_RequestsOfOtherKeysStillSigned()
+    {
+        using var fresh = await Rgw.StoreAsync(_prefix, detect: false);
+        var provider = Assert.IsType<CachingS3EndpointProvider>(fresh.Client.Config.EndpointProvider);
+
+        // Each request is signed for its own URL: one shared endpoint object would carry the previous request's path
+        // (the server answers SignatureDoesNotMatch).
+        for (var i = 0; i < 5; i++)
+        {
+            var put = await fresh.PutAsync(new PutRequest(Key($"ep-{i}"), new byte[] { (byte)i }), CancellationToken.None);
+            Assert.Equal(put.ETag, (await fresh.HeadAsync(new HeadRequest(Key($"ep-{i}")), CancellationToken.None)).ETag);
+        }
+
+        var listed = await fresh.ListAsync(new ListRequest(Key("ep-")) { Delimiter = null }, CancellationToken.None);
+        Assert.Equal(5, listed.Objects.Count);
+        Assert.True(provider.Hits >= 10, $"{provider.Hits} resolutions from the cache"); // two per request after the first
+    }
+
+    [Fact]
     public async Task HeadAsync_MissingKey_ThrowsNotFoundNamingBucketAndKey()
     {
         var ex = await Assert.ThrowsAsync<ObjectStoreException>(() => _store.HeadAsync(new HeadRequest(Key("missing")), CancellationToken.None).AsTask());
