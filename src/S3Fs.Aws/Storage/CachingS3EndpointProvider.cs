@@ -13,8 +13,9 @@ namespace S3Fs.Aws.Storage;
 /// The cache key is every parameter except <see cref="S3EndpointParameters.Key"/>, <see cref="S3EndpointParameters.Prefix"/>
 /// and <see cref="S3EndpointParameters.CopySource"/>: the object named by a request does not choose its endpoint (the
 /// object's path is added to the URL afterwards). <see cref="KeyedParameters"/> lists the parameters the key covers,
-/// and a test fails when the SDK's parameter set changes, so a new parameter cannot be silently left out. The resolved
-/// endpoint is shared between requests; the SDK reads it and does not change it.
+/// and a test fails when the SDK's parameter set changes, so a new parameter cannot be silently left out. Each request
+/// gets its own copy of the cached endpoint (URL, and the shared attributes and headers the SDK only reads): the SDK
+/// appends the request's path to the URL it is given, so a shared instance signed the next request for the wrong path.
 /// </remarks>
 internal sealed class CachingS3EndpointProvider(IEndpointProvider inner) : IEndpointProvider
 {

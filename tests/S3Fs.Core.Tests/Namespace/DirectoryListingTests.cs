@@ -52,7 +52,7 @@ public sealed class DirectoryListingTests
     }
 
     [Fact]
-    public void ChildrenFrom_ALargeDirectory_WalksOnlyFromTheName()
+    public void ChildrenFrom_ALargeDirectory_StartsAtTheNameAndStopsAtTheCount()
     {
         var names = Enumerable.Range(0, 10_000).Select(i => $"f{i:D5}").ToArray();
         var listing = Listing(names);
